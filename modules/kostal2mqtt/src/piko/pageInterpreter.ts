@@ -1,0 +1,249 @@
+import { measurementField, slotKey } from "../reading/fields.js";
+import type { PageContent } from "../reading/reading.js";
+import { excerpt, PageFormat } from "./errors.js";
+import type { Cell, Grid, Row } from "./grid.js";
+
+/**
+ * Reads the values of an old PIKO status page (`/index.fhtml`) out of its table grid, by the structure of the row
+ * and column labels, not by a fixed cell index (piko.md): the model header, then the energy rows (AC power, total
+ * and daily energy, status), then blocks headed "String N" / "LN", each with a voltage row and a current/power row.
+ * Value cells are the ones with a `bgcolor`; the string column is the first, the phase column the second.
+ */
+
+const HEADER = /^(PIKO\s*\d{1,2}(?:[.,]\d{1,2})?)\s*(.*?)\s*\((\d{1,3})\)$/i;
+const STRING_HEADING = /^string\s*([1-3])$/i;
+const PHASE_HEADING = /^l\s*([1-3])$/i;
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
+const OFF_PLACEHOLDER = /^x(?: ?x)*$/i;
+
+const ENERGY_LABELS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(aktuell|current|actueel)$/i, "ac_power_w"],
+  [/^(gesamtenergie|total energy|totale energie)$/i, "energy_total_kwh"],
+  [/^(tagesenergie|daily energy|dagenergie)$/i, "energy_today_kwh"],
+];
+const QUANTITY_LABELS: ReadonlyArray<readonly [RegExp, "voltage" | "current" | "power"]> = [
+  [/^(spannung|voltage|spanning)$/i, "voltage"],
+  [/^(strom|current|stroom)$/i, "current"],
+  [/^(leistung|power|vermogen)$/i, "power"],
+];
+const UNIT_QUANTITY: Readonly<Record<string, "voltage" | "current" | "power">> = {
+  V: "voltage",
+  A: "current",
+  W: "power",
+};
+
+interface SlotContext {
+  readonly cell: Cell;
+  readonly label: string;
+  readonly unit: string;
+}
+
+function isValueCell(cell: Cell): boolean {
+  return cell.bgcolor !== null;
+}
+
+/** A value cell with the label before it and the unit after it in the same row. */
+function valueCellsOf(row: Row): SlotContext[] {
+  const slots: SlotContext[] = [];
+  row.forEach((cell, index) => {
+    if (!isValueCell(cell)) return;
+    let label = "";
+    for (let i = index - 1; i >= 0 && label === ""; i--) {
+      const before = row[i];
+      if (before === undefined || isValueCell(before)) break;
+      label = before.text;
+    }
+    const after = row[index + 1];
+    const unit = after !== undefined && !isValueCell(after) ? after.text : "";
+    slots.push({ cell, label, unit });
+  });
+  return slots;
+}
+
+class PageReader {
+  private readonly values = new Map<string, number | null>();
+  private readonly warnings: string[] = [];
+  private statusText: string | null = null;
+  private readonly strings = new Set<number>();
+  private readonly phases = new Set<number>();
+  private column: { string: number | null; phase: number | null } | null = null;
+
+  read(grid: Grid): PageContent {
+    const rows = grid.values();
+    const header = this.findHeader(rows, grid);
+    for (const row of rows) {
+      if (this.readHeading(row)) continue;
+      if (this.column === null) this.readEnergyRow(row);
+      else this.readSlotRow(row, this.column);
+    }
+    return { ...header, statusText: this.requireStatus(), values: this.complete(), warnings: this.warnings };
+  }
+
+  private findHeader(rows: Iterator<Row>, grid: Grid): Pick<PageContent, "model" | "name" | "rs485Address"> {
+    for (let next = rows.next(); !next.done; next = rows.next()) {
+      for (const cell of next.value) {
+        const match = HEADER.exec(cell.text);
+        if (match) {
+          const model = match[1]!.replace(/^piko\s*/i, "PIKO ").replace(",", ".");
+          return { model, name: match[2]!, rs485Address: Number(match[3]) };
+        }
+      }
+    }
+    const firstText = grid.flat().find((cell) => cell.text !== "")?.text ?? "no table text at all";
+    throw new PageFormat(
+      `not a PIKO status page: expected the model header 'PIKO <model> <name> (<RS485 address>)' in a table, ` +
+        `found '${excerpt(firstText)}'`,
+    );
+  }
+
+  /** A block heading: no value cells, and "String N" and/or "LN" (or blank headings, once the blocks began). */
+  private readHeading(row: Row): boolean {
+    if (row.some(isValueCell)) return false;
+    let string: number | null = null;
+    let phase: number | null = null;
+    for (const cell of row) {
+      const stringMatch = STRING_HEADING.exec(cell.text);
+      if (stringMatch) string = Number(stringMatch[1]);
+      const phaseMatch = PHASE_HEADING.exec(cell.text);
+      if (phaseMatch) phase = Number(phaseMatch[1]);
+    }
+    if (string === null && phase === null) {
+      // A blank heading row (`<u> </u>` twice) spans the width of the block; spacer rows are a single cell.
+      if (this.column !== null && row.length >= 4 && row.every((cell) => cell.text === "")) {
+        this.column = { string: null, phase: null };
+      }
+      return false;
+    }
+    for (const [index, seen] of [
+      [string, this.strings],
+      [phase, this.phases],
+    ] as const) {
+      if (index === null) continue;
+      if (seen.has(index)) throw new PageFormat(`expected each String/L heading once, found ${index} twice`);
+      seen.add(index);
+    }
+    this.column = { string, phase };
+    return true;
+  }
+
+  private readEnergyRow(row: Row): void {
+    if (this.statusText === null && !row.some(isValueCell)) {
+      // The status text follows the "Status" label in a colspan="4" cell; an unknown UI language still has the cell.
+      const labelIndex = row.findIndex((cell) => /^status$/i.test(cell.text));
+      const statusCell =
+        labelIndex >= 0 ? row[labelIndex + 1] : row.find((cell) => cell.colspan?.trim() === "4");
+      if (statusCell !== undefined) this.statusText = statusCell.text;
+      return;
+    }
+    for (const slot of valueCellsOf(row)) {
+      const key = this.energyKey(slot);
+      if (key === null) {
+        this.warn(
+          `a value cell labelled '${excerpt(slot.label, 30)}' (${excerpt(slot.unit, 10)}) is not known`,
+        );
+        continue;
+      }
+      this.store(key, slot.cell.text);
+    }
+  }
+
+  private energyKey(slot: SlotContext): string | null {
+    for (const [pattern, key] of ENERGY_LABELS) if (pattern.test(slot.label)) return key;
+    // A UI language we do not know: the unit still tells AC power; of two energies the total comes first.
+    if (slot.unit === "W") return "ac_power_w";
+    if (slot.unit === "kWh")
+      return this.values.has("energy_total_kwh") ? "energy_today_kwh" : "energy_total_kwh";
+    return null;
+  }
+
+  private readSlotRow(row: Row, column: { string: number | null; phase: number | null }): void {
+    const slots = valueCellsOf(row);
+    if (slots.length === 0) return;
+    if (slots.length !== 2) {
+      throw new PageFormat(`expected 2 value cells (string, phase) in a String/L row, found ${slots.length}`);
+    }
+    const [dc, phase] = slots as [SlotContext, SlotContext];
+    this.storeSlot("dc", column.string, dc);
+    this.storeSlot("phase", column.phase, phase);
+  }
+
+  private storeSlot(group: "dc" | "phase", index: number | null, slot: SlotContext): void {
+    if (index === null) {
+      if (slot.cell.text !== "")
+        this.warn(`a value '${excerpt(slot.cell.text, 20)}' without a String/L heading`);
+      return;
+    }
+    const quantity =
+      UNIT_QUANTITY[slot.unit] ?? QUANTITY_LABELS.find(([pattern]) => pattern.test(slot.label))?.[1];
+    if (quantity === undefined) {
+      this.warn(`${group}${index}: a value cell with unknown unit '${excerpt(slot.unit, 10)}'`);
+      return;
+    }
+    const key = slotKey(group, index, quantity);
+    if (measurementField(key) === undefined) {
+      this.warn(`${group}${index}: a ${quantity} value where none is expected`);
+      return;
+    }
+    this.store(key, slot.cell.text);
+  }
+
+  private store(key: string, text: string): void {
+    if (this.values.has(key)) throw new PageFormat(`expected one value for ${key}, found two`);
+    this.values.set(key, this.parseValue(key, text));
+  }
+
+  private parseValue(key: string, text: string): number | null {
+    if (NUMBER.test(text)) return Number(text);
+    if (OFF_PLACEHOLDER.test(text)) {
+      // The off page shows `x x x` for what is not being measured now; a counter is never zero for that.
+      if (measurementField(key)?.instantaneous) return 0;
+      this.warn(`${key}: the inverter shows '${text}' for a counter`);
+      return null;
+    }
+    this.warn(`${key}: cannot read '${excerpt(text, 20)}' as a number`);
+    return null;
+  }
+
+  private requireStatus(): string {
+    if (this.statusText === null)
+      throw new PageFormat("expected a Status row before the String/L blocks, found none");
+    return this.statusText;
+  }
+
+  /** Checks that the page had the energy rows and headings, and gives every slot it has both of its fields. */
+  private complete(): Map<string, number | null> {
+    const missingEnergy = ["ac_power_w", "energy_total_kwh", "energy_today_kwh"].filter(
+      (k) => !this.values.has(k),
+    );
+    if (missingEnergy.length > 0) {
+      throw new PageFormat(
+        `expected the energy values of a PIKO status page, missing ${missingEnergy.join(", ")}`,
+      );
+    }
+    if (this.strings.size === 0 || this.phases.size === 0) {
+      throw new PageFormat(
+        `expected 'String N' and 'LN' headings, found ${this.strings.size} string and ${this.phases.size} phase headings`,
+      );
+    }
+    const wanted = [
+      ...[...this.strings].flatMap((i) => [slotKey("dc", i, "voltage"), slotKey("dc", i, "current")]),
+      ...[...this.phases].flatMap((i) => [slotKey("phase", i, "voltage"), slotKey("phase", i, "power")]),
+    ];
+    for (const key of wanted) {
+      if (!this.values.has(key)) {
+        this.warn(`${key}: no value cell found`);
+        this.values.set(key, null);
+      }
+    }
+    return this.values;
+  }
+
+  private warn(message: string): void {
+    this.warnings.push(message);
+  }
+}
+
+/** The page content of a status page's grid; throws PageFormat when the grid is not a PIKO status page. */
+export function interpretGrid(grid: Grid): PageContent {
+  return new PageReader().read(grid);
+}

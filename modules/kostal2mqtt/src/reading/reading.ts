@@ -1,0 +1,74 @@
+import { MEASUREMENT_FIELDS } from "./fields.js";
+import { classifyStatus, STATUS_CODES, type InverterStatus } from "./status.js";
+
+export const SCHEMA_VERSION = 1;
+
+/** The fields every reading carries, whatever the model. */
+export interface ReadingHeader {
+  schema_version: typeof SCHEMA_VERSION;
+  inverter: string;
+  model: string;
+  name: string;
+  rs485_address: number;
+  ts: string;
+  ts_ms: number;
+  status: InverterStatus;
+  status_code: number;
+  status_text: string;
+}
+
+/**
+ * A normalised reading: the header plus one key per measurement the model has. A slot the model lacks is absent;
+ * a value the page showed but that could not be read is null.
+ */
+export type Reading = ReadingHeader & { [measurement: string]: number | null | string };
+
+/** What the page says, before it is tied to an inverter id and a measurement time. */
+export interface PageContent {
+  model: string;
+  name: string;
+  rs485Address: number;
+  statusText: string;
+  /** Measurement values by field key; only the keys of slots the model has. */
+  values: Map<string, number | null>;
+  /** One line for each cell that could not be read (the field is null). */
+  warnings: string[];
+}
+
+const INVERTER_ID = /^[a-z0-9_-]{1,64}$/;
+
+/** Makes an inverter id of any text: lower case, `[a-z0-9_-]`, at most 64 characters. */
+export function sanitiseInverterId(text: string): string {
+  const id = text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 64);
+  return id === "" ? "piko" : id;
+}
+
+export function isInverterId(text: string): boolean {
+  return INVERTER_ID.test(text);
+}
+
+export function toReading(page: PageContent, inverter: string, measuredAtMs: number): Reading {
+  if (!isInverterId(inverter)) throw new TypeError(`inverter id must match ${String(INVERTER_ID)}`);
+  const status = classifyStatus(page.statusText);
+  const reading: Reading = {
+    schema_version: SCHEMA_VERSION,
+    inverter,
+    model: page.model,
+    name: page.name,
+    rs485_address: page.rs485Address,
+    ts: new Date(measuredAtMs).toISOString(),
+    ts_ms: measuredAtMs,
+    status,
+    status_code: STATUS_CODES[status],
+    status_text: page.statusText,
+  };
+  for (const field of MEASUREMENT_FIELDS) {
+    const value = page.values.get(field.key);
+    if (value !== undefined) reading[field.key] = value;
+  }
+  return reading;
+}
