@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { MEASUREMENT_FIELDS } from "../../modules/kostal2mqtt/src/reading/fields.js";
+import { MEASUREMENT_FIELDS, type MeasurementKey } from "../../modules/kostal2mqtt/src/reading/fields.js";
 import { readingJsonSchema } from "../../modules/kostal2mqtt/src/reading/jsonSchema.js";
 import {
   sanitiseInverterId,
@@ -19,7 +19,7 @@ function page(values: Record<string, number | null>, statusText = "Einspeisen MP
     name: "Dach",
     rs485Address: 255,
     statusText,
-    values: new Map(Object.entries(values)),
+    values: new Map(Object.entries(values) as Array<[MeasurementKey, number | null]>),
     warnings: [],
   };
 }

@@ -1,4 +1,4 @@
-import { measurementField, slotKey } from "../reading/fields.js";
+import { measurementField, slotKey, type MeasurementKey } from "../reading/fields.js";
 import type { PageContent } from "../reading/reading.js";
 import { excerpt, PageFormat } from "./errors.js";
 import type { Cell, Grid, Row } from "./grid.js";
@@ -16,7 +16,7 @@ const PHASE_HEADING = /^l\s*([1-3])$/i;
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const OFF_PLACEHOLDER = /^x(?: ?x)*$/i;
 
-const ENERGY_LABELS: ReadonlyArray<readonly [RegExp, string]> = [
+const ENERGY_LABELS: ReadonlyArray<readonly [RegExp, MeasurementKey]> = [
   [/^(aktuell|current|actueel)$/i, "ac_power_w"],
   [/^(gesamtenergie|total energy|totale energie)$/i, "energy_total_kwh"],
   [/^(tagesenergie|daily energy|dagenergie)$/i, "energy_today_kwh"],
@@ -61,7 +61,7 @@ function valueCellsOf(row: Row): SlotContext[] {
 }
 
 class PageReader {
-  private readonly values = new Map<string, number | null>();
+  private readonly values = new Map<MeasurementKey, number | null>();
   private readonly warnings: string[] = [];
   private statusText: string | null = null;
   private readonly strings = new Set<number>();
@@ -147,7 +147,7 @@ class PageReader {
     }
   }
 
-  private energyKey(slot: SlotContext): string | null {
+  private energyKey(slot: SlotContext): MeasurementKey | null {
     for (const [pattern, key] of ENERGY_LABELS) if (pattern.test(slot.label)) return key;
     // A UI language we do not know: the unit still tells AC power; of two energies the total comes first.
     if (slot.unit === "W") return "ac_power_w";
@@ -180,19 +180,19 @@ class PageReader {
       return;
     }
     const key = slotKey(group, index, quantity);
-    if (measurementField(key) === undefined) {
+    if (key === undefined) {
       this.warn(`${group}${index}: a ${quantity} value where none is expected`);
       return;
     }
     this.store(key, slot.cell.text);
   }
 
-  private store(key: string, text: string): void {
+  private store(key: MeasurementKey, text: string): void {
     if (this.values.has(key)) throw new PageFormat(`expected one value for ${key}, found two`);
     this.values.set(key, this.parseValue(key, text));
   }
 
-  private parseValue(key: string, text: string): number | null {
+  private parseValue(key: MeasurementKey, text: string): number | null {
     if (NUMBER.test(text)) return Number(text);
     if (OFF_PLACEHOLDER.test(text)) {
       // The off page shows `x x x` for what is not being measured now; a counter is never zero for that.
@@ -211,10 +211,9 @@ class PageReader {
   }
 
   /** Checks that the page had the energy rows and headings, and gives every slot it has both of its fields. */
-  private complete(): Map<string, number | null> {
-    const missingEnergy = ["ac_power_w", "energy_total_kwh", "energy_today_kwh"].filter(
-      (k) => !this.values.has(k),
-    );
+  private complete(): Map<MeasurementKey, number | null> {
+    const energyKeys: MeasurementKey[] = ["ac_power_w", "energy_total_kwh", "energy_today_kwh"];
+    const missingEnergy = energyKeys.filter((k) => !this.values.has(k));
     if (missingEnergy.length > 0) {
       throw new PageFormat(
         `expected the energy values of a PIKO status page, missing ${missingEnergy.join(", ")}`,
@@ -228,7 +227,7 @@ class PageReader {
     const wanted = [
       ...[...this.strings].flatMap((i) => [slotKey("dc", i, "voltage"), slotKey("dc", i, "current")]),
       ...[...this.phases].flatMap((i) => [slotKey("phase", i, "voltage"), slotKey("phase", i, "power")]),
-    ];
+    ].filter((key): key is MeasurementKey => key !== undefined);
     for (const key of wanted) {
       if (!this.values.has(key)) {
         this.warn(`${key}: no value cell found`);

@@ -5,9 +5,19 @@
 
 export type Unit = "W" | "V" | "A" | "kWh";
 
+type SlotIndex = 1 | 2 | 3;
+export type MeasurementKey =
+  | "ac_power_w"
+  | "energy_today_kwh"
+  | "energy_total_kwh"
+  | `dc${SlotIndex}_voltage_v`
+  | `dc${SlotIndex}_current_a`
+  | `l${SlotIndex}_voltage_v`
+  | `l${SlotIndex}_power_w`;
+
 export interface MeasurementField {
   /** snake_case key on the wire, ending in its unit. */
-  readonly key: string;
+  readonly key: MeasurementKey;
   readonly unit: Unit;
   readonly description: string;
   /** Instantaneous values read 0.0 when the inverter shows its off placeholder (`x x x`); counters never do. */
@@ -26,7 +36,7 @@ function dcFields(index: 1 | 2 | 3): MeasurementField[] {
   const slot = { group: "dc", index } as const;
   return [
     {
-      key: `dc${index}_voltage_v`,
+      key: `dc${index}_voltage_v` as MeasurementKey,
       unit: "V",
       description: `DC string ${index} voltage`,
       instantaneous: true,
@@ -34,7 +44,7 @@ function dcFields(index: 1 | 2 | 3): MeasurementField[] {
       homeAssistant: { deviceClass: "voltage", stateClass: "measurement" },
     },
     {
-      key: `dc${index}_current_a`,
+      key: `dc${index}_current_a` as MeasurementKey,
       unit: "A",
       description: `DC string ${index} current`,
       instantaneous: true,
@@ -48,7 +58,7 @@ function phaseFields(index: 1 | 2 | 3): MeasurementField[] {
   const slot = { group: "phase", index } as const;
   return [
     {
-      key: `l${index}_voltage_v`,
+      key: `l${index}_voltage_v` as MeasurementKey,
       unit: "V",
       description: `AC phase L${index} voltage`,
       instantaneous: true,
@@ -56,7 +66,7 @@ function phaseFields(index: 1 | 2 | 3): MeasurementField[] {
       homeAssistant: { deviceClass: "voltage", stateClass: "measurement" },
     },
     {
-      key: `l${index}_power_w`,
+      key: `l${index}_power_w` as MeasurementKey,
       unit: "W",
       description: `AC phase L${index} power`,
       instantaneous: true,
@@ -95,15 +105,18 @@ export const MEASUREMENT_FIELDS: readonly MeasurementField[] = [
 const FIELDS_BY_KEY = new Map(MEASUREMENT_FIELDS.map((field) => [field.key, field]));
 
 export function measurementField(key: string): MeasurementField | undefined {
-  return FIELDS_BY_KEY.get(key);
+  return FIELDS_BY_KEY.get(key as MeasurementKey);
 }
 
-/** The key of a DC string or AC phase quantity, e.g. slotKey("dc", 2, "voltage") = "dc2_voltage_v". */
+/**
+ * The key of a DC string or AC phase quantity, e.g. slotKey("dc", 2, "voltage") = "dc2_voltage_v"; undefined for
+ * a quantity the table does not have (a DC power, a phase current).
+ */
 export function slotKey(
   group: "dc" | "phase",
   index: number,
   quantity: "voltage" | "current" | "power",
-): string {
+): MeasurementKey | undefined {
   const unit = quantity === "voltage" ? "v" : quantity === "current" ? "a" : "w";
-  return `${group === "dc" ? "dc" : "l"}${index}_${quantity}_${unit}`;
+  return measurementField(`${group === "dc" ? "dc" : "l"}${index}_${quantity}_${unit}`)?.key;
 }

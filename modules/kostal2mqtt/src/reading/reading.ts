@@ -1,4 +1,4 @@
-import { MEASUREMENT_FIELDS } from "./fields.js";
+import { MEASUREMENT_FIELDS, type MeasurementKey } from "./fields.js";
 import { classifyStatus, STATUS_CODES, type InverterStatus } from "./status.js";
 
 export const SCHEMA_VERSION = 1;
@@ -21,7 +21,7 @@ export interface ReadingHeader {
  * A normalised reading: the header plus one key per measurement the model has. A slot the model lacks is absent;
  * a value the page showed but that could not be read is null.
  */
-export type Reading = ReadingHeader & { [measurement: string]: number | null | string };
+export type Reading = ReadingHeader & Partial<Record<MeasurementKey, number | null>>;
 
 /** What the page says, before it is tied to an inverter id and a measurement time. */
 export interface PageContent {
@@ -30,7 +30,7 @@ export interface PageContent {
   rs485Address: number;
   statusText: string;
   /** Measurement values by field key; only the keys of slots the model has. */
-  values: Map<string, number | null>;
+  values: Map<MeasurementKey, number | null>;
   /** One line for each cell that could not be read (the field is null). */
   warnings: string[];
 }

@@ -31,7 +31,7 @@ export function serialiseReading(reading: Reading): string {
   for (const field of MEASUREMENT_FIELDS) {
     const value = reading[field.key];
     if (value === undefined) continue;
-    parts.push(`"${field.key}":${formatMeasurement(typeof value === "number" ? value : null)}`);
+    parts.push(`"${field.key}":${formatMeasurement(value)}`);
   }
   return `{${parts.join(",")}}`;
 }
