@@ -40,7 +40,7 @@ test("polls are chained: the next one is scheduled only after the previous one c
         });
       },
     },
-    intervalMs: 10_000,
+    delayMs: () => 10_000,
     timers,
     now: () => 0,
     onReading: (result) => readings.push(result),
@@ -70,7 +70,7 @@ test("a failed poll is reported and the loop goes on; a throwing handler does no
           ? Promise.reject(new Error("down"))
           : Promise.resolve({ reading: {} as PollResult["reading"], warnings: [] }),
     },
-    intervalMs: 5000,
+    delayMs: () => 5000,
     timers,
     now: () => 0,
     onReading: () => {

@@ -18,7 +18,8 @@ export interface PollSource {
 
 export interface PollerOptions {
   source: PollSource;
-  intervalMs: number;
+  /** The pause after a poll before the next one starts: fixed, or backing off as the caller decides. */
+  delayMs: () => number;
   timers?: Timers;
   now?: () => number;
   onReading(result: PollResult): void;
@@ -32,11 +33,9 @@ export interface PollerOptions {
 export class Poller {
   private handle: unknown = null;
   private running = false;
-  private intervalMs: number;
   private readonly timers: Timers;
 
   constructor(private readonly options: PollerOptions) {
-    this.intervalMs = options.intervalMs;
     this.timers = options.timers ?? realTimers;
   }
 
@@ -52,9 +51,11 @@ export class Poller {
     this.handle = null;
   }
 
-  /** Takes effect from the next poll on. */
-  setInterval(ms: number): void {
-    this.intervalMs = ms;
+  /** Polls now instead of at the scheduled time (e.g. after the interval was shortened). */
+  pollSoon(): void {
+    if (!this.running || this.handle === null) return;
+    this.timers.clearTimeout(this.handle);
+    this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
@@ -74,6 +75,6 @@ export class Poller {
     } catch (error) {
       if (this.running) this.options.onError(error);
     }
-    if (this.running) this.schedule(Math.max(0, this.intervalMs - (now() - startedAt)));
+    if (this.running) this.schedule(Math.max(0, this.options.delayMs() - (now() - startedAt)));
   }
 }
