@@ -1,0 +1,214 @@
+import type { BridgeSettings, InverterSettings } from "../runtime/bridge.js";
+import { InvalidInverterAddress, statusPageUrl } from "../piko/inverterAddress.js";
+import { isInverterId } from "../reading/reading.js";
+
+/**
+ * The module twin's desired properties, validated by the same rules as the environment, and the Plug and Play
+ * acknowledgements for the reported properties (`{value, ac, av, ad}`; ac 200 applied, 400 rejected with the
+ * reason, 203 a default the module chose). A rejected value leaves the last good one in force. Passwords are
+ * write-only: an acknowledgement never carries one.
+ */
+
+export interface Ack {
+  value: unknown;
+  ac: 200 | 203 | 400;
+  av: number;
+  ad: string;
+}
+
+export interface EnvDefaults {
+  pollIntervalSeconds: number;
+  /** The inverter named by KOSTAL_HOST, if any. */
+  inverters: ReadonlyMap<string, InverterSettings>;
+  username: string;
+  password: string;
+}
+
+export interface Evaluation {
+  settings: BridgeSettings;
+  /** Reported properties to patch: an ack per known property, null to clear the ack of a key no longer desired. */
+  reported: Record<string, Ack | null>;
+  /** A patch skipped a version: the caller should fetch the whole twin. */
+  gap: boolean;
+}
+
+const MAX_INVERTERS = 64;
+const INVERTER_KEYS = new Set(["host", "username", "password", "enabled"]);
+const KNOWN = new Set(["pollIntervalSeconds", "inverters"]);
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Merges a twin patch into a document the way IoT Hub does: objects merge, null deletes, the rest replaces. */
+export function mergePatch(target: Json, patch: Json): Json {
+  const result: Json = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else if (isObject(value) && isObject(result[key])) result[key] = mergePatch(result[key], value);
+    else result[key] = value;
+  }
+  return result;
+}
+
+function printable(value: unknown, max: number): value is string {
+  return typeof value === "string" && value.length <= max && !/[\x00-\x1f\x7f]/.test(value);
+}
+
+export function validateInterval(value: unknown): string | null {
+  if (typeof value !== "number" || !Number.isInteger(value)) return "must be a whole number of seconds";
+  if (value < 2 || value > 3600) return "must be from 2 to 3600 seconds";
+  return null;
+}
+
+function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): InverterSettings | string {
+  if (!isInverterId(id))
+    return `inverter id '${id.slice(0, 64)}' must be 1 to 64 characters of a-z, 0-9, _ and -`;
+  if (!isObject(entry)) return `${id}: must be an object {host, username, password, enabled}`;
+  const unknown = Object.keys(entry).filter((key) => !INVERTER_KEYS.has(key));
+  if (unknown.length > 0) return `${id}: unknown key ${unknown.map((k) => `'${k.slice(0, 32)}'`).join(", ")}`;
+  if (typeof entry.host !== "string") return `${id}.host: must be text`;
+  try {
+    statusPageUrl(entry.host);
+  } catch (error) {
+    return `${id}.host: ${error instanceof InvalidInverterAddress ? error.message : "is not a valid address"}`;
+  }
+  if (entry.username !== undefined && !printable(entry.username, 64))
+    return `${id}.username: must be text of at most 64 characters`;
+  if (entry.password !== undefined && !printable(entry.password, 128))
+    return `${id}.password: must be text of at most 128 characters`;
+  if (entry.enabled !== undefined && typeof entry.enabled !== "boolean")
+    return `${id}.enabled: must be true or false`;
+  return {
+    host: entry.host.trim(),
+    username: entry.username ?? defaults.username,
+    password: entry.password ?? defaults.password,
+    enabled: entry.enabled ?? true,
+  };
+}
+
+export function validateInverters(
+  value: unknown,
+  defaults: EnvDefaults,
+): Map<string, InverterSettings> | string {
+  if (!isObject(value))
+    return "must be an object mapping inverter ids to {host, username, password, enabled}";
+  const entries = Object.entries(value).filter(([key]) => !key.startsWith("$"));
+  if (entries.length > MAX_INVERTERS) return `at most ${MAX_INVERTERS} inverters`;
+  const result = new Map<string, InverterSettings>();
+  const problems: string[] = [];
+  for (const [id, entry] of entries) {
+    const checked = validateInverter(id, entry, defaults);
+    if (typeof checked === "string") problems.push(checked);
+    else result.set(id, checked);
+  }
+  return problems.length > 0 ? problems.join("; ") : result;
+}
+
+/** What the reported `inverters` value shows: everything but the passwords. */
+export function publicInverters(inverters: ReadonlyMap<string, InverterSettings>): Json {
+  return Object.fromEntries(
+    [...inverters].map(([id, s]) => [id, { host: s.host, username: s.username, enabled: s.enabled }]),
+  );
+}
+
+export class DesiredProperties {
+  private desired: Json = {};
+  private version = 0;
+  private interval: number;
+  private inverters: ReadonlyMap<string, InverterSettings>;
+  private readonly acked = new Set<string>();
+
+  constructor(private readonly defaults: EnvDefaults) {
+    this.interval = defaults.pollIntervalSeconds;
+    this.inverters = defaults.inverters;
+  }
+
+  get currentVersion(): number {
+    return this.version;
+  }
+
+  /** The whole desired document (twin GET); null when it is not newer than what was applied. */
+  replace(desired: unknown): Evaluation | null {
+    const doc = isObject(desired) ? desired : {};
+    const version = typeof doc.$version === "number" ? doc.$version : 0;
+    if (version !== 0 && version <= this.version) return null;
+    this.desired = doc;
+    this.version = version;
+    return this.evaluate(false);
+  }
+
+  /** A desired patch; null when it is older than what was applied. */
+  patch(patch: unknown): Evaluation | null {
+    const doc = isObject(patch) ? patch : {};
+    const version = typeof doc.$version === "number" ? doc.$version : this.version + 1;
+    if (version <= this.version) return null;
+    const gap = version > this.version + 1;
+    this.desired = mergePatch(this.desired, doc);
+    this.version = version;
+    return this.evaluate(gap);
+  }
+
+  private evaluate(gap: boolean): Evaluation {
+    const reported: Record<string, Ack | null> = {};
+    const av = this.version;
+    const interval = this.desired.pollIntervalSeconds;
+    if (interval === undefined) {
+      this.interval = this.defaults.pollIntervalSeconds;
+      reported.pollIntervalSeconds = {
+        value: this.interval,
+        ac: 203,
+        av: 0,
+        ad: "default (SCRAPE_INTERVAL)",
+      };
+    } else {
+      const problem = validateInterval(interval);
+      if (problem === null) this.interval = interval as number;
+      reported.pollIntervalSeconds =
+        problem === null
+          ? { value: this.interval, ac: 200, av, ad: "applied" }
+          : {
+              value: this.interval,
+              ac: 400,
+              av,
+              ad: `rejected: ${problem}; ${this.interval} s stays in force`,
+            };
+    }
+    const inverters = this.desired.inverters;
+    if (inverters === undefined) {
+      this.inverters = this.defaults.inverters;
+      reported.inverters = {
+        value: publicInverters(this.inverters),
+        ac: 203,
+        av: 0,
+        ad: "default (KOSTAL_HOST)",
+      };
+    } else {
+      const checked = validateInverters(inverters, this.defaults);
+      if (typeof checked !== "string") this.inverters = checked;
+      reported.inverters =
+        typeof checked === "string"
+          ? {
+              value: publicInverters(this.inverters),
+              ac: 400,
+              av,
+              ad: `rejected: ${checked}; the last good set stays in force`,
+            }
+          : { value: publicInverters(this.inverters), ac: 200, av, ad: "applied" };
+    }
+    const unknownNow = Object.keys(this.desired).filter((key) => !KNOWN.has(key) && !key.startsWith("$"));
+    for (const key of unknownNow) {
+      reported[key] = { value: null, ac: 400, av, ad: "rejected: unknown property" };
+      this.acked.add(key);
+    }
+    for (const key of [...this.acked]) {
+      if (!unknownNow.includes(key)) {
+        reported[key] = null;
+        this.acked.delete(key);
+      }
+    }
+    return { settings: { pollIntervalSeconds: this.interval, inverters: this.inverters }, reported, gap };
+  }
+}
