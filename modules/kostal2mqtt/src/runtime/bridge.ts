@@ -36,6 +36,7 @@ export interface InverterStatus extends InverterStatusReport {
   failures: number;
 }
 
+const STATUS_REFRESH_MS = 60_000;
 const FAILING = new Set(["unreachable", "auth_error", "format_error"]);
 
 /**
@@ -46,6 +47,7 @@ export class Bridge {
   private readonly runners = new Map<string, { runner: InverterRunner; settings: InverterSettings }>();
   private intervalMs = 10_000;
   private readonly lastSummary = new Map<string, number>();
+  private readonly lastStatusAt = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: BridgeOptions) {
@@ -141,14 +143,15 @@ export class Bridge {
       onReading: (reading: Reading, warnings: string[]) => {
         for (const warning of warnings) this.options.log.warn(`inverter ${reading.inverter}: ${warning}`);
         for (const output of this.options.outputs) output.publishReading(reading);
+        this.refreshStatus(id);
       },
-      onStateChange: (change: StateChange, health: InverterHealth) => this.onStateChange(id, change, health),
+      onStateChange: (change: StateChange) => this.onStateChange(id, change),
       onPollError: (inverter: string, error: unknown, health: InverterHealth) =>
         this.onPollError(inverter, error, health),
     };
   }
 
-  private onStateChange(id: string, change: StateChange, health: InverterHealth): void {
+  private onStateChange(id: string, change: StateChange): void {
     const line = `inverter ${id}: ${change.from} -> ${change.to}: ${change.message}`;
     if (FAILING.has(change.to)) this.options.log.warn(line);
     else this.options.log.info(line);
@@ -160,8 +163,21 @@ export class Bridge {
       to: change.to,
       message: change.message,
     });
+    this.publishStatus(id);
+  }
+
+  /** Re-publishes an unchanged status now and then, so `last_seen` stays current without a message per poll. */
+  private refreshStatus(id: string): void {
+    const last = this.lastStatusAt.get(id) ?? 0;
+    if (this.now() - last < STATUS_REFRESH_MS) return;
+    this.publishStatus(id);
+  }
+
+  private publishStatus(id: string): void {
     const entry = this.runners.get(id);
-    const report = statusReport(id, health, entry?.runner.latestReading() ?? null);
+    if (entry === undefined) return;
+    this.lastStatusAt.set(id, this.now());
+    const report = statusReport(id, entry.runner.health(), entry.runner.latestReading());
     for (const output of this.options.outputs) output.publishInverterStatus(report);
   }
 

@@ -1,0 +1,199 @@
+import type { Logger } from "../../log/logger.js";
+import { backoffMs, withTimeout } from "../../runtime/timeouts.js";
+import { Message, ModuleClient, Mqtt, type Twin } from "./azureSdk.js";
+import { edgeHubCa, MODEL_ID } from "./moduleClientFactory.js";
+
+export type MethodHandler = (payload: unknown) => Promise<{ status: number; payload: unknown }>;
+
+export interface EdgeHubSessionOptions {
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  methods: Record<string, MethodHandler>;
+  /** The whole desired document (after every (re)connect) or a patch. */
+  onDesired(desired: unknown, whole: boolean): void;
+  onConnected(): void;
+  onDisconnected(reason: string): void;
+  /** Twin calls are time-limited: after edgeHub lost the session `getTwin()` never resolves (iot-edge.md, 2). */
+  twinTimeoutMs?: number;
+  openTimeoutMs?: number;
+  sendTimeoutMs?: number;
+  retryBaseMs?: number;
+  retryCapMs?: number;
+}
+
+/**
+ * One live connection to edgeHub through the unmodified SDK, kept alive against every pitfall of iot-edge.md:
+ * the first `open()` is retried with backoff while edgeHub is not up (1); the twin is fetched, time-limited, after
+ * every (re)connect and applied by `$version` (2); `disconnect` or a twin that cannot be had means a new client (5);
+ * an `error` listener is always attached, and a client is never awaited closing inside its own handlers (6).
+ */
+export class EdgeHubSession {
+  private client: ModuleClient | null = null;
+  private twin: Twin | null = null;
+  private connected = false;
+  private stopped = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private generation = 0;
+
+  constructor(private readonly options: EdgeHubSessionOptions) {}
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.drop();
+    if (client) await closeQuietly(client, 3000);
+  }
+
+  async sendOutputEvent(output: string, message: InstanceType<typeof Message>): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) throw new Error("not connected to edgeHub");
+    await withTimeout(
+      client.sendOutputEvent(output, message),
+      this.options.sendTimeoutMs ?? 30_000,
+      "sending to edgeHub",
+    );
+  }
+
+  async updateReported(patch: Record<string, unknown>): Promise<void> {
+    const twin = this.twin;
+    if (!twin || !this.connected) throw new Error("not connected to edgeHub");
+    const reported = twin.properties.reported as {
+      update(patch: unknown, done: (error?: Error) => void): void;
+    };
+    const update = new Promise<void>((resolve, reject) => {
+      reported.update(patch, (error) => (error ? reject(error) : resolve()));
+    });
+    await withTimeout(update, this.options.twinTimeoutMs ?? 10_000, "updating reported properties");
+  }
+
+  /** Fetches the whole twin again (e.g. after a patch skipped a version); a failure means a new client. */
+  refetchTwin(): void {
+    void this.fetchTwin(this.generation);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    const { log } = this.options;
+    let client: ModuleClient | undefined;
+    try {
+      client = await ModuleClient.fromEnvironment(Mqtt);
+      client.on("error", (error: Error) => log.warn("edgeHub client error", error));
+      const ca = await edgeHubCa(this.options.env);
+      await client.setOptions({ modelId: MODEL_ID, ...(ca === undefined ? {} : { ca }) });
+      for (const [name, handler] of Object.entries(this.options.methods))
+        this.registerMethod(client, name, handler);
+      client.on("disconnect", () => this.rebuild(generation, "edgeHub disconnected"));
+      let opened = false;
+      client.on("connect", () => {
+        if (opened && generation === this.generation) void this.fetchTwin(generation);
+      });
+      this.client = client;
+      await withTimeout(
+        client.open(),
+        this.options.openTimeoutMs ?? 30_000,
+        "opening the edgeHub connection",
+      );
+      opened = true;
+      const twin = await withTimeout(
+        client.getTwin(),
+        this.options.twinTimeoutMs ?? 10_000,
+        "getting the module twin",
+      );
+      if (generation !== this.generation) return;
+      this.twin = twin;
+      twin.on("properties.desired", (patch: unknown) => this.options.onDesired(patch, false));
+      this.connected = true;
+      this.attempt = 0;
+      log.info("connected to edgeHub");
+      this.options.onDesired(twin.properties.desired, true);
+      this.options.onConnected();
+    } catch (error) {
+      if (generation !== this.generation) return;
+      log.warn(`cannot connect to edgeHub (attempt ${this.attempt + 1})`, error);
+      this.rebuild(generation, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private async fetchTwin(generation: number): Promise<void> {
+    const client = this.client;
+    if (!client || generation !== this.generation) return;
+    try {
+      const twin = await withTimeout(
+        client.getTwin(),
+        this.options.twinTimeoutMs ?? 10_000,
+        "getting the module twin",
+      );
+      if (generation !== this.generation) return;
+      const desired = twin.properties.desired as Record<string, unknown>;
+      this.options.onDesired(desired, true);
+    } catch (error) {
+      this.options.log.warn(
+        "the module twin cannot be had after a reconnect; reconnecting with a new client",
+        error,
+      );
+      this.rebuild(generation, "twin unavailable after reconnect");
+    }
+  }
+
+  private registerMethod(client: ModuleClient, name: string, handler: MethodHandler): void {
+    client.onMethod(name, (request, response) => {
+      if (request === undefined || response === undefined) return;
+      const respond = (status: number, payload: unknown) =>
+        response.send(status, payload, (error?: Error) => {
+          if (error) this.options.log.warn(`cannot answer method ${name}`, error);
+        });
+      handler(request.payload)
+        .then(({ status, payload }) => respond(status, payload))
+        .catch((error: unknown) => {
+          this.options.log.error(`method ${name} failed`, error);
+          respond(500, { error: "internal error" });
+        });
+    });
+  }
+
+  /** Forgets the current client (closed in the background, never awaited here) and connects anew after a pause. */
+  private rebuild(generation: number, reason: string): void {
+    if (generation !== this.generation || this.stopped) return;
+    const wasConnected = this.connected;
+    const old = this.client;
+    this.drop();
+    if (old) void closeQuietly(old, 3000);
+    if (wasConnected) this.options.onDisconnected(reason);
+    const delay = backoffMs(
+      this.attempt++,
+      this.options.retryBaseMs ?? 1000,
+      this.options.retryCapMs ?? 60_000,
+    );
+    this.generation++;
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private drop(): void {
+    this.connected = false;
+    this.client?.removeAllListeners("disconnect");
+    this.client?.removeAllListeners("connect");
+    this.client = null;
+    this.twin = null;
+  }
+}
+
+/** Closes a client without waiting forever (close() can hang after a disconnect, SDK issue 1110). */
+async function closeQuietly(client: ModuleClient, ms: number): Promise<void> {
+  try {
+    await withTimeout(client.close(), ms, "closing the edgeHub client");
+  } catch {
+    // The old client is gone either way; its 'error' listener stays attached for late errors.
+  }
+}

@@ -1,0 +1,54 @@
+import { readFile } from "node:fs/promises";
+import { request } from "node:http";
+
+/**
+ * Builds a ModuleClient from IoT Edge's environment (`ModuleClient.fromEnvironment(Mqtt)`, unmodified) and
+ * announces the Plug and Play model. `setOptions()` after `fromEnvironment` replaces the MQTT options and drops the
+ * trust bundle (iot-edge.md, pitfall 4), so the CA is passed again in the same call, before `open()`.
+ */
+
+export const MODEL_ID = "dtmi:kostal2mqtt:PikoBridge;1";
+
+/** True when the process runs as an IoT Edge module (or is pointed at an edgeHub by connection string). */
+export function isEdgeEnvironment(env: NodeJS.ProcessEnv): boolean {
+  return (
+    env.EdgeHubConnectionString !== undefined ||
+    env.IotHubConnectionString !== undefined ||
+    Object.keys(env).some((name) => name.startsWith("IOTEDGE_"))
+  );
+}
+
+/** The trust bundle of the IoT Edge workload API (`unix:///var/run/iotedge/workload.sock`). */
+function fetchTrustBundle(workloadUri: string, timeoutMs: number): Promise<string> {
+  const url = new URL(workloadUri);
+  const target =
+    url.protocol === "unix:"
+      ? { socketPath: url.pathname, path: "/trust-bundle?api-version=2018-06-28" }
+      : { host: url.hostname, port: url.port, path: "/trust-bundle?api-version=2018-06-28" };
+  return new Promise((resolve, reject) => {
+    const req = request({ ...target, method: "GET", timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { certificate?: unknown };
+          if (typeof body.certificate !== "string") throw new Error("no certificate in the trust bundle");
+          resolve(body.certificate);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("the workload API did not answer")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The CA the client must trust: the connection-string path's file, or edgelet's trust bundle. */
+export async function edgeHubCa(env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<string | undefined> {
+  if (env.EdgeModuleCACertificateFile !== undefined) return readFile(env.EdgeModuleCACertificateFile, "utf8");
+  if (env.IOTEDGE_WORKLOADURI !== undefined) return fetchTrustBundle(env.IOTEDGE_WORKLOADURI, timeoutMs);
+  return undefined;
+}
