@@ -11,7 +11,7 @@ test("the README's configuration table names every setting of the schema", () =>
   for (const setting of configSettings()) {
     assert.match(
       readme,
-      new RegExp(`^\\| \`${setting.env}\` \\|`, "m"),
+      new RegExp(`^\\|\\s*\`${setting.env}\`\\s*\\|`, "m"),
       `${setting.env} missing from the README`,
     );
   }

@@ -66,6 +66,8 @@ const TAGS: ReadonlyMap<string, Tag> = new Map([
     "select",
     "frameset",
     "frame",
+    "pre", // a browser drops the newline right after <pre> and <listing>
+    "listing",
   ].map((name) => [name, Tag.Unsupported] as const),
 ]);
 
@@ -79,14 +81,9 @@ function isAsciiLetter(code: number): boolean {
   return (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a;
 }
 
-/** Cell text as the DOM reader makes it: `&nbsp` decoded, white space collapsed, trimmed. */
+/** Cell text as the DOM reader makes it: white space collapsed, trimmed (`&nbsp` was decoded per text run). */
 function finishText(raw: string): string {
-  let text = raw;
-  if (text.includes("&")) {
-    text = text.replace(/&nbsp;?/g, "\u00a0");
-    if (text.includes("&")) throw new Unrecognised("entity");
-  }
-  text = text.trim();
+  const text = raw.trim();
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code <= 0x20 || code === 0xa0 || code > 0x7e) return text.replace(/[\s\u00a0]+/g, " ");
@@ -125,7 +122,13 @@ class Scanner {
     const top = this.top;
     if (top === undefined) return;
     if (top.mode === Mode.Cell) {
-      top.text += this.html.slice(start, end);
+      let run = this.html.slice(start, end);
+      // Character references are decoded per text run: `&nb<b>sp` is no entity to a browser.
+      if (run.includes("&")) {
+        run = run.replace(/&nbsp;?/g, "\u00a0");
+        if (run.includes("&")) throw new Unrecognised("entity");
+      }
+      top.text += run;
       return;
     }
     // Text between table tags that is not white space is moved before the table by a browser (foster parenting).
@@ -212,7 +215,8 @@ class Scanner {
         }
       }
       if (name === "bgcolor" || name === "colspan") {
-        if (value.includes("&")) throw new Unrecognised("entity");
+        // A browser decodes references and turns CR into LF before tokenising; such values are left to it.
+        if (value.includes("&") || value.includes("\r")) throw new Unrecognised("entity or CR in a value");
         if (name === "bgcolor") this.bgcolor ??= value;
         else this.colspan ??= value;
       }
