@@ -7,7 +7,7 @@ import { request } from "node:http";
  * trust bundle (iot-edge.md, pitfall 4), so the CA is passed again in the same call, before `open()`.
  */
 
-export const MODEL_ID = "dtmi:kostal2mqtt:PikoBridge;1";
+export { DTDL_MODEL_ID as MODEL_ID } from "../../reading/dtdlModel.js";
 
 /** True when the process runs as an IoT Edge module (or is pointed at an edgeHub by connection string). */
 export function isEdgeEnvironment(env: NodeJS.ProcessEnv): boolean {
