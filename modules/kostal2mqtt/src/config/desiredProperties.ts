@@ -132,7 +132,8 @@ export class DesiredProperties {
 
   /** The whole desired document (twin GET); null when it is not newer than what was applied. */
   replace(desired: unknown): Evaluation | null {
-    const doc = isObject(desired) ? desired : {};
+    // A copy: the SDK hands over its live desired object and changes it in place with every patch.
+    const doc = isObject(desired) ? (JSON.parse(JSON.stringify(desired)) as Json) : {};
     const version = typeof doc.$version === "number" ? doc.$version : 0;
     if (version !== 0 && version <= this.version) return null;
     this.desired = doc;
