@@ -7,11 +7,29 @@ import { ConfigError, loadConfig, redactedConfig } from "../../modules/kostal2mq
 
 test("defaults are the PIKO's and the original script's", () => {
   const config = loadConfig({});
-  assert.deepEqual(config, {
-    kostal: { host: "", id: "", username: "pvserver", password: "pvwr", timeoutSeconds: 5 },
-    scrapeIntervalSeconds: 10,
-    logLevel: "info",
-  });
+  assert.deepEqual(config.kostal, { host: "", id: "", username: "pvserver", password: "pvwr", timeoutSeconds: 5 });
+  assert.equal(config.scrapeIntervalSeconds, 10);
+  assert.equal(config.logLevel, "info");
+  assert.deepEqual(
+    { host: config.mqtt.host, port: config.mqtt.port, topic: config.mqtt.topic, keepalive: config.mqtt.keepaliveSeconds },
+    { host: "", port: 1883, topic: "KOSTAL", keepalive: 60 },
+  );
+  assert.equal(config.mqtt.tls, false);
+  assert.equal(config.mqtt.discovery, true);
+});
+
+test("flags take true/false, 1/0, yes/no, on/off and nothing else", () => {
+  assert.equal(loadConfig({ MQTT_TLS: "yes" }).mqtt.tls, true);
+  assert.equal(loadConfig({ MQTT_TLS: "FALSE" }).mqtt.tls, false);
+  assert.equal(loadConfig({ HA_DISCOVERY: "0" }).mqtt.discovery, false);
+  assert.throws(() => loadConfig({ MQTT_TLS: "maybe" }), /MQTT_TLS: must be true or false/);
+});
+
+test("topics to publish to never hold wildcards", () => {
+  for (const topic of ["a/#", "a/+/b", "/lead", ""]) {
+    assert.throws(() => loadConfig({ MQTT_TOPIC: topic }), /MQTT_TOPIC/, topic);
+  }
+  assert.equal(loadConfig({ MQTT_TOPIC: "home/solar" }).mqtt.topic, "home/solar");
 });
 
 test("environment variables are read and converted", () => {

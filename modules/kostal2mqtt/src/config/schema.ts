@@ -1,4 +1,4 @@
-import type { Schema } from "convict";
+import convict, { type Schema } from "convict";
 import { InvalidInverterAddress, statusPageUrl } from "../piko/inverterAddress.js";
 import { isInverterId } from "../reading/reading.js";
 import { LOG_LEVELS, type LogLevel } from "../log/logger.js";
@@ -18,6 +18,50 @@ export interface AppConfig {
   };
   scrapeIntervalSeconds: number;
   logLevel: LogLevel;
+  mqtt: MqttConfig;
+}
+
+export interface MqttConfig {
+  host: string;
+  port: number;
+  topic: string;
+  username: string;
+  password: string;
+  clientId: string;
+  keepaliveSeconds: number;
+  will: string;
+  tls: boolean;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  tlsInsecure: boolean;
+  perValueTopics: boolean;
+  payloadFormat: "json" | "legacy" | "both";
+  discovery: boolean;
+  discoveryPrefix: string;
+  messageExpirySeconds: number;
+}
+
+const FLAG_WORDS: Readonly<Record<string, boolean>> = { true: true, false: false, "1": true, "0": false, yes: true, no: false, on: true, off: false };
+
+/** true/false (also 1/0, yes/no, on/off, as the original's users may have written them); anything else is an error. */
+convict.addFormat({
+  name: "flag",
+  validate: (value: unknown) => {
+    if (typeof value !== "boolean") throw new Error("must be true or false");
+  },
+  coerce: (value: unknown) => (typeof value === "string" ? (FLAG_WORDS[value.trim().toLowerCase()] ?? value) : value),
+});
+
+/** An MQTT topic to publish to: no wildcards, no NUL, no empty level at the start. */
+function publishTopic(allowEmpty: boolean) {
+  return (value: unknown): void => {
+    if (typeof value !== "string") throw new Error("must be text");
+    if (value === "" && allowEmpty) return;
+    if (value === "" || /[+#\u0000]/.test(value) || value.startsWith("/") || value.length > 200) {
+      throw new Error("must be a topic without +, #, a leading / or NUL, at most 200 characters");
+    }
+  };
 }
 
 function numberBetween(min: number, max: number, integer: boolean) {
@@ -89,6 +133,77 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
     format: numberBetween(2, 3600, true),
     default: 10,
     env: "SCRAPE_INTERVAL",
+  },
+  mqtt: {
+    host: {
+      doc: "The MQTT broker's host; the MQTT output is on when it is set",
+      format: printableText(255),
+      default: "",
+      env: "MQTT_HOST",
+    },
+    port: { doc: "The broker's port", format: numberBetween(1, 65535, true), default: 1883, env: "MQTT_PORT" },
+    topic: { doc: "Base topic", format: publishTopic(false), default: "KOSTAL", env: "MQTT_TOPIC" },
+    username: { doc: "Broker user (optional)", format: printableText(128), default: "", env: "MQTT_USERNAME" },
+    password: {
+      doc: "Broker password (optional; or MQTT_PASSWORD_FILE)",
+      format: printableText(256),
+      default: "",
+      env: "MQTT_PASSWORD",
+      sensitive: true,
+    },
+    clientId: {
+      doc: "MQTT client id (default kostal2mqtt-<host name>)",
+      format: printableText(128),
+      default: "",
+      env: "MQTT_CLIENT_ID",
+    },
+    keepaliveSeconds: {
+      doc: "MQTT keepalive in seconds",
+      format: numberBetween(5, 3600, true),
+      default: 60,
+      env: "MQTT_KEEPALIVE",
+    },
+    will: {
+      doc: "Topic of the last will (offline); default <base>/bridge/state",
+      format: publishTopic(true),
+      default: "",
+      env: "MQTT_WILL",
+    },
+    tls: { doc: "Connect with TLS (mqtts)", format: "flag", default: false, env: "MQTT_TLS" },
+    caFile: { doc: "CA certificate file (PEM) to check the broker with", format: String, default: "", env: "MQTT_CA_FILE" },
+    certFile: { doc: "Client certificate file (PEM), optional", format: String, default: "", env: "MQTT_CERT_FILE" },
+    keyFile: { doc: "Client key file (PEM), optional", format: String, default: "", env: "MQTT_KEY_FILE" },
+    tlsInsecure: {
+      doc: "Do not check the broker's certificate (only for testing)",
+      format: "flag",
+      default: false,
+      env: "MQTT_TLS_INSECURE",
+    },
+    perValueTopics: {
+      doc: "Also publish each value on <base>/<id>/<field>",
+      format: "flag",
+      default: false,
+      env: "MQTT_PER_VALUE_TOPICS",
+    },
+    payloadFormat: {
+      doc: "json (the reading), legacy (the original script's nested document on <base>) or both",
+      format: ["json", "legacy", "both"],
+      default: "json",
+      env: "MQTT_PAYLOAD_FORMAT",
+    },
+    discovery: { doc: "Home Assistant MQTT discovery", format: "flag", default: true, env: "HA_DISCOVERY" },
+    discoveryPrefix: {
+      doc: "Home Assistant discovery prefix",
+      format: publishTopic(false),
+      default: "homeassistant",
+      env: "HA_DISCOVERY_PREFIX",
+    },
+    messageExpirySeconds: {
+      doc: "MQTT v5 message expiry of readings (a reading older than this is not delivered as live)",
+      format: numberBetween(10, 604800, true),
+      default: 86400,
+      env: "MQTT_MESSAGE_EXPIRY",
+    },
   },
   logLevel: {
     doc: `Log level: ${LOG_LEVELS.join(", ")}`,

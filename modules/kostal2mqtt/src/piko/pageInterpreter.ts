@@ -15,6 +15,8 @@ const STRING_HEADING = /^string\s*([1-3])$/i;
 const PHASE_HEADING = /^l\s*([1-3])$/i;
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const OFF_PLACEHOLDER = /^x(?: ?x)*$/i;
+/** "RS485 Kommunikation" / "RS485 communication": the section after the String/L blocks, in every language. */
+const RS485_FOOTER = /^RS ?485\b/i;
 
 const ENERGY_LABELS: ReadonlyArray<readonly [RegExp, MeasurementKey]> = [
   [/^(aktuell|current|actueel)$/i, "ac_power_w"],
@@ -64,6 +66,7 @@ class PageReader {
   private readonly values = new Map<MeasurementKey, number | null>();
   private readonly warnings: string[] = [];
   private statusText: string | null = null;
+  private footerSeen = false;
   private readonly strings = new Set<number>();
   private readonly phases = new Set<number>();
   private column: { string: number | null; phase: number | null } | null = null;
@@ -72,6 +75,10 @@ class PageReader {
     const rows = grid.values();
     const header = this.findHeader(rows, grid);
     for (const row of rows) {
+      if (this.column !== null && row.some((cell) => RS485_FOOTER.test(cell.text))) {
+        this.footerSeen = true;
+        break;
+      }
       if (this.readHeading(row)) continue;
       if (this.column === null) this.readEnergyRow(row);
       else this.readSlotRow(row, this.column);
@@ -193,7 +200,12 @@ class PageReader {
   }
 
   private parseValue(key: MeasurementKey, text: string): number | null {
-    if (NUMBER.test(text)) return Number(text);
+    if (NUMBER.test(text)) {
+      const value = Number(text);
+      if (Number.isFinite(value)) return value;
+      this.warn(`${key}: '${excerpt(text, 20)}' is too large a number`);
+      return null;
+    }
     if (OFF_PLACEHOLDER.test(text)) {
       // The off page shows `x x x` for what is not being measured now; a counter is never zero for that.
       if (measurementField(key)?.instantaneous) return 0;
@@ -223,6 +235,10 @@ class PageReader {
       throw new PageFormat(
         `expected 'String N' and 'LN' headings, found ${this.strings.size} string and ${this.phases.size} phase headings`,
       );
+    }
+    if (!this.footerSeen) {
+      // A page cut inside the blocks would otherwise read as a smaller model (fewer strings or phases).
+      throw new PageFormat("expected the RS485 section after the String/L blocks, found none: the page is cut short");
     }
     const wanted = [
       ...[...this.strings].flatMap((i) => [slotKey("dc", i, "voltage"), slotKey("dc", i, "current")]),

@@ -1,0 +1,147 @@
+import { domGrid } from "../modules/kostal2mqtt/src/piko/gridDom.js";
+import { scanGrid } from "../modules/kostal2mqtt/src/piko/gridScanner.js";
+import { interpretGrid } from "../modules/kostal2mqtt/src/piko/pageInterpreter.js";
+import { parseStatusPage } from "../modules/kostal2mqtt/src/piko/statusPage.js";
+import { readAllCaptures } from "../test/support/fixtures.js";
+import { formatTable, measure, memoryAfterGcMiB, type BenchSection } from "./harness.js";
+
+/**
+ * Parse time per page of every real capture: the fast path (parseStatusPage, the scanner; "(scan)" is the
+ * scanner's share, the rest is the interpreter and the end check), the cheerio path
+ * (interpretGrid(domGrid)), and a floor measured in the same run: one pass over the page's char codes. The fast
+ * path should stay under 50 us a page and within 10x of the floor. RSS is taken after the fast path alone (a
+ * process whose pages the scanner reads never loads cheerio) and again after the cheerio path.
+ */
+
+const TARGET_US = 50;
+const TARGET_FLOOR_RATIO = 10;
+const WARMUP_MS = 120;
+const MEASURE_MS = 300;
+
+/** Results go here, so that the JIT cannot drop the work being timed. */
+let sink = 0;
+
+/** The floor: the least any reader must do, look at every character once. */
+function checksum(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+interface CaptureResult {
+  capture: string;
+  bytes: number;
+  reader: string;
+  fastUs: number;
+  /** The scanner's share of the fast path (the rest is the interpreter). */
+  scanUs: number;
+  cheerioUs: number;
+  floorUs: number;
+  fastOverFloor: number;
+  cheerioOverFast: number;
+  under50Us: boolean;
+  within10xFloor: boolean;
+}
+
+function fixed(value: number, digits: number): string {
+  return value.toFixed(digits);
+}
+
+export const parseBench: BenchSection = {
+  name: "parse",
+  run({ log }) {
+    const rssStart = memoryAfterGcMiB();
+    const captures = readAllCaptures();
+    const timing = { warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
+
+    // The fast path and the floor first, before anything loads cheerio.
+    const partial = captures.map(({ name, html }) => {
+      const reader = parseStatusPage(html).reader;
+      const fast = measure(() => {
+        sink += parseStatusPage(html).values.size;
+      }, timing);
+      const scan = measure(() => {
+        sink += scanGrid(html)?.length ?? 0;
+      }, timing);
+      const floor = measure(() => {
+        sink ^= checksum(html);
+      }, timing);
+      return { name, html, reader, fast, scan, floor };
+    });
+    const rssFast = memoryAfterGcMiB();
+
+    const results: CaptureResult[] = partial.map(({ name, html, reader, fast, scan, floor }) => {
+      const cheerio = measure(() => {
+        sink += interpretGrid(domGrid(html)).values.size;
+      }, timing);
+      return {
+        capture: name.replace(/\.html$/, ""),
+        bytes: html.length,
+        reader,
+        fastUs: fast.medianUs,
+        scanUs: scan.medianUs,
+        cheerioUs: cheerio.medianUs,
+        floorUs: floor.medianUs,
+        fastOverFloor: fast.medianUs / floor.medianUs,
+        cheerioOverFast: cheerio.medianUs / fast.medianUs,
+        under50Us: fast.medianUs <= TARGET_US,
+        within10xFloor: fast.medianUs / floor.medianUs <= TARGET_FLOOR_RATIO,
+      };
+    });
+    const rssCheerio = memoryAfterGcMiB();
+
+    const pass = (ok: boolean) => (ok ? "PASS" : "FAIL");
+    log(`Parse time per page, median (us); warm-up ${WARMUP_MS} ms, ${MEASURE_MS} ms timed per column`);
+    log("");
+    const table = formatTable(
+      [
+        "capture",
+        "bytes",
+        "reader",
+        "fast us",
+        "(scan)",
+        "cheerio us",
+        "floor us",
+        "fast/floor",
+        "cheerio/fast",
+        `fast<=${TARGET_US}us`,
+        `fast<=${TARGET_FLOOR_RATIO}x floor`,
+      ],
+      results.map((result) => [
+        result.capture,
+        String(result.bytes),
+        result.reader,
+        fixed(result.fastUs, 1),
+        fixed(result.scanUs, 1),
+        fixed(result.cheerioUs, 0),
+        fixed(result.floorUs, 2),
+        fixed(result.fastOverFloor, 1),
+        fixed(result.cheerioOverFast, 0),
+        pass(result.under50Us),
+        pass(result.within10xFloor),
+      ]),
+    );
+    for (const line of table) log(line);
+    log("");
+    const mib = (memory: { rss: number; heapUsed: number } | null) =>
+      memory === null
+        ? "n/a (run with node --expose-gc)"
+        : `RSS ${fixed(memory.rss, 1)} MiB (heap ${fixed(memory.heapUsed, 1)})`;
+    log(`After gc: at start ${mib(rssStart)}`);
+    log(`          after the fast path ${mib(rssFast)}`);
+    log(`          after the cheerio path ${mib(rssCheerio)}`);
+    log("          (RSS keeps the young generation the timing loops grew; heap is what is live)");
+    const allPass = results.every((result) => result.under50Us && result.within10xFloor);
+    log(
+      `Targets (fast <= ${TARGET_US} us and <= ${TARGET_FLOOR_RATIO}x floor on every capture): ${pass(allPass)}`,
+    );
+
+    return {
+      targets: { fastUs: TARGET_US, fastOverFloor: TARGET_FLOOR_RATIO },
+      allPass,
+      captures: results,
+      memoryMiB: { start: rssStart, afterFastPath: rssFast, afterCheerio: rssCheerio },
+      sink,
+    };
+  },
+};
