@@ -73,8 +73,49 @@ const TAGS: ReadonlyMap<string, Tag> = new Map([
 
 class Unrecognised extends Error {}
 
+/** (length << 8 | first letter) of every special name: most ordinary tags are told apart without a slice. */
+const SPECIAL_SHAPES = new Set([...TAGS.keys()].map((name) => (name.length << 8) | name.charCodeAt(0)));
+
+/** The kind of the tag whose name is html[start, end), case-insensitively, allocating only when it may be special. */
+function tagAt(html: string, start: number, end: number): Tag {
+  const length = end - start;
+  const first = html.charCodeAt(start) | 0x20;
+  if (length === 2 && first === 0x74 /* t */) {
+    const second = html.charCodeAt(start + 1) | 0x20;
+    return second === 0x72 ? Tag.Tr : second === 0x64 ? Tag.Td : second === 0x68 ? Tag.Th : Tag.Other;
+  }
+  if (length > 9 || !SPECIAL_SHAPES.has((length << 8) | first)) return Tag.Other;
+  return TAGS.get(html.slice(start, end).toLowerCase()) ?? Tag.Other;
+}
+
+/** Whether html[start, end) is `lowerName`, ignoring ASCII case. */
+function nameIs(html: string, start: number, end: number, lowerName: string): boolean {
+  if (end - start !== lowerName.length) return false;
+  for (let i = 0; i < lowerName.length; i++) {
+    const code = html.charCodeAt(start + i);
+    const lower = code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
+    if (lower !== lowerName.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+const SPACE = 1;
+const SLASH = 2;
+const GT = 4;
+const EQUALS = 8;
+/** Character classes of the tokenizer's stop characters, looked up instead of compared one by one. */
+const CHAR_CLASS = new Uint8Array(128);
+for (const code of [0x20, 0x0a, 0x09, 0x0d, 0x0c]) CHAR_CLASS[code] = SPACE;
+CHAR_CLASS[0x2f] = SLASH;
+CHAR_CLASS[0x3e] = GT;
+CHAR_CLASS[0x3d] = EQUALS;
+
+function classOf(code: number): number {
+  return code < 128 ? CHAR_CLASS[code]! : 0;
+}
+
 function isHtmlSpace(code: number): boolean {
-  return code === 0x20 || code === 0x0a || code === 0x09 || code === 0x0d || code === 0x0c;
+  return classOf(code) === SPACE;
 }
 
 function isAsciiLetter(code: number): boolean {
@@ -94,6 +135,8 @@ function finishText(raw: string): string {
 class Scanner {
   private readonly grid: Grid = [];
   private readonly tables: OpenTable[] = [];
+  /** The innermost open table (the last of `tables`), kept in a field: it is read for every token. */
+  private top: OpenTable | undefined = undefined;
   private pos = 0;
   private bgcolor: string | null = null;
   private colspan: string | null = null;
@@ -112,10 +155,6 @@ class Scanner {
     }
     while (this.tables.length > 0) this.closeTable();
     return this.grid;
-  }
-
-  private get top(): OpenTable | undefined {
-    return this.tables[this.tables.length - 1];
   }
 
   private text(start: number, end: number): void {
@@ -156,14 +195,18 @@ class Scanner {
     const nameStart = isEnd ? lt + 2 : lt + 1;
     if (!isAsciiLetter(html.charCodeAt(nameStart))) throw new Unrecognised("lone <");
     let nameEnd = nameStart + 1;
-    for (; nameEnd < html.length; nameEnd++) {
-      const code = html.charCodeAt(nameEnd);
-      if (isHtmlSpace(code) || code === 0x2f || code === 0x3e) break;
+    while (nameEnd < html.length && (classOf(html.charCodeAt(nameEnd)) & (SPACE | SLASH | GT)) === 0)
+      nameEnd++;
+    const tag = tagAt(html, nameStart, nameEnd);
+    if (html.charCodeAt(nameEnd) === 0x3e /* > */) {
+      this.bgcolor = null;
+      this.colspan = null;
+      this.pos = nameEnd + 1;
+    } else {
+      this.attributes(nameEnd, tag === Tag.Td || tag === Tag.Th);
     }
-    const tag = TAGS.get(html.slice(nameStart, nameEnd).toLowerCase()) ?? Tag.Other;
-    this.attributes(nameEnd, tag === Tag.Td || tag === Tag.Th);
     if (isEnd) this.endTag(tag);
-    else this.startTag(tag, html.slice(nameStart, nameEnd).toLowerCase());
+    else this.startTag(tag, nameStart, nameEnd);
   }
 
   private skipTo(marker: string, from: number): void {
@@ -179,17 +222,19 @@ class Scanner {
     this.colspan = null;
     let i = from;
     for (;;) {
-      while (i < html.length && (isHtmlSpace(html.charCodeAt(i)) || html.charCodeAt(i) === 0x2f)) i++;
+      while (i < html.length && (classOf(html.charCodeAt(i)) & (SPACE | SLASH)) !== 0) i++;
       if (i >= html.length) throw new Unrecognised("cut off");
       if (html.charCodeAt(i) === 0x3e) break;
       const nameStart = i;
       if (html.charCodeAt(i) === 0x3d /* = */) i++;
-      while (i < html.length) {
-        const code = html.charCodeAt(i);
-        if (isHtmlSpace(code) || code === 0x2f || code === 0x3e || code === 0x3d) break;
-        i++;
-      }
-      const name = keep ? html.slice(nameStart, i).toLowerCase() : "";
+      while (i < html.length && classOf(html.charCodeAt(i)) === 0) i++;
+      const which = !keep
+        ? 0
+        : nameIs(html, nameStart, i, "bgcolor")
+          ? 1
+          : nameIs(html, nameStart, i, "colspan")
+            ? 2
+            : 0;
       while (i < html.length && isHtmlSpace(html.charCodeAt(i))) i++;
       let value = "";
       if (html.charCodeAt(i) === 0x3d) {
@@ -200,7 +245,7 @@ class Scanner {
         if (quote === 0x22 || quote === 0x27) {
           valueEnd = html.indexOf(quote === 0x22 ? '"' : "'", i + 1);
           if (valueEnd < 0) throw new Unrecognised("cut off");
-          value = keep ? html.slice(i + 1, valueEnd) : "";
+          value = which !== 0 ? html.slice(i + 1, valueEnd) : "";
           i = valueEnd + 1;
         } else {
           valueEnd = i;
@@ -210,27 +255,28 @@ class Scanner {
             html.charCodeAt(valueEnd) !== 0x3e
           )
             valueEnd++;
-          value = keep ? html.slice(i, valueEnd) : "";
+          value = which !== 0 ? html.slice(i, valueEnd) : "";
           i = valueEnd;
         }
       }
-      if (name === "bgcolor" || name === "colspan") {
+      if (which !== 0) {
         // A browser decodes references and turns CR into LF before tokenising; such values are left to it.
         if (value.includes("&") || value.includes("\r")) throw new Unrecognised("entity or CR in a value");
-        if (name === "bgcolor") this.bgcolor ??= value;
+        if (which === 1) this.bgcolor ??= value;
         else this.colspan ??= value;
       }
     }
     this.pos = i + 1;
   }
 
-  private startTag(tag: Tag, name: string): void {
+  private startTag(tag: Tag, nameStart: number, nameEnd: number): void {
     const top = this.top;
     const inTable = top !== undefined && top.mode !== Mode.Cell;
     switch (tag) {
       case Tag.Table:
         if (inTable) throw new Unrecognised("table in table");
-        this.tables.push({ mode: Mode.Table, row: null, cell: null, cellTag: Tag.Other, text: "" });
+        this.top = { mode: Mode.Table, row: null, cell: null, cellTag: Tag.Other, text: "" };
+        this.tables.push(this.top);
         return;
       case Tag.Tr:
         if (top === undefined) throw new Unrecognised("row outside a table");
@@ -253,16 +299,16 @@ class Scanner {
         if (top === undefined || top.mode !== Mode.Table) throw new Unrecognised("tbody");
         return;
       case Tag.RawText:
-        return this.skipRawText(name);
+        return this.skipRawText(this.html.slice(nameStart, nameEnd).toLowerCase());
       case Tag.Title:
         if (inTable) throw new Unrecognised("title in a table");
-        return this.skipRawText(name);
+        return this.skipRawText("title");
       case Tag.BodyOrHtml:
       case Tag.Other:
-        if (inTable) throw new Unrecognised(`${name} in a table`);
+        if (inTable) throw new Unrecognised("an element in a table");
         return;
       default:
-        throw new Unrecognised(name);
+        throw new Unrecognised(this.html.slice(nameStart, nameEnd));
     }
   }
 
@@ -317,6 +363,7 @@ class Scanner {
 
   private closeTable(): void {
     const table = this.tables.pop();
+    this.top = this.tables[this.tables.length - 1];
     if (table !== undefined) this.closeRow(table);
   }
 }

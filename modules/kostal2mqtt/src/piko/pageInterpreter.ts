@@ -40,6 +40,10 @@ interface SlotContext {
   readonly unit: string;
 }
 
+function isFooterCell(cell: Cell): boolean {
+  return (cell.text.charCodeAt(0) | 0x20) === 0x72 /* r */ && RS485_FOOTER.test(cell.text);
+}
+
 function isValueCell(cell: Cell): boolean {
   return cell.bgcolor !== null;
 }
@@ -72,10 +76,10 @@ class PageReader {
   private column: { string: number | null; phase: number | null } | null = null;
 
   read(grid: Grid): PageContent {
-    const rows = grid.values();
-    const header = this.findHeader(rows, grid);
-    for (const row of rows) {
-      if (this.column !== null && row.some((cell) => RS485_FOOTER.test(cell.text))) {
+    const { header, headerRow } = this.findHeader(grid);
+    for (let r = headerRow + 1; r < grid.length; r++) {
+      const row = grid[r]!;
+      if (this.column !== null && row.some(isFooterCell)) {
         this.footerSeen = true;
         break;
       }
@@ -83,16 +87,30 @@ class PageReader {
       if (this.column === null) this.readEnergyRow(row);
       else this.readSlotRow(row, this.column);
     }
-    return { ...header, statusText: this.requireStatus(), values: this.complete(), warnings: this.warnings };
+    const statusText = this.requireStatus();
+    const values = this.complete();
+    return {
+      model: header.model,
+      name: header.name,
+      rs485Address: header.rs485Address,
+      statusText,
+      values,
+      warnings: this.warnings,
+    };
   }
 
-  private findHeader(rows: Iterator<Row>, grid: Grid): Pick<PageContent, "model" | "name" | "rs485Address"> {
-    for (let next = rows.next(); !next.done; next = rows.next()) {
-      for (const cell of next.value) {
+  private findHeader(grid: Grid): {
+    header: Pick<PageContent, "model" | "name" | "rs485Address">;
+    headerRow: number;
+  } {
+    for (let r = 0; r < grid.length; r++) {
+      for (const cell of grid[r]!) {
+        // "PIKO 8.3 piko (255)"; the first letter spares the regex on every other cell.
+        if ((cell.text.charCodeAt(0) | 0x20) !== 0x70 /* p */) continue;
         const match = HEADER.exec(cell.text);
         if (match) {
           const model = match[1]!.replace(/^piko\s*/i, "PIKO ").replace(",", ".");
-          return { model, name: match[2]!, rs485Address: Number(match[3]) };
+          return { header: { model, name: match[2]!, rs485Address: Number(match[3]) }, headerRow: r };
         }
       }
     }
@@ -109,10 +127,17 @@ class PageReader {
     let string: number | null = null;
     let phase: number | null = null;
     for (const cell of row) {
-      const stringMatch = STRING_HEADING.exec(cell.text);
-      if (stringMatch) string = Number(stringMatch[1]);
-      const phaseMatch = PHASE_HEADING.exec(cell.text);
-      if (phaseMatch) phase = Number(phaseMatch[1]);
+      // Headings are short and start with S or L; most cells are neither, and this runs for every row.
+      const text = cell.text;
+      if (text.length === 0 || text.length > 9) continue;
+      const first = text.charCodeAt(0) | 0x20;
+      if (first === 0x73 /* s */) {
+        const stringMatch = STRING_HEADING.exec(text);
+        if (stringMatch) string = Number(stringMatch[1]);
+      } else if (first === 0x6c /* l */) {
+        const phaseMatch = PHASE_HEADING.exec(text);
+        if (phaseMatch) phase = Number(phaseMatch[1]);
+      }
     }
     if (string === null && phase === null) {
       // A blank heading row (`<u> </u>` twice) spans the width of the block; spacer rows are a single cell.
@@ -238,14 +263,15 @@ class PageReader {
     }
     if (!this.footerSeen) {
       // A page cut inside the blocks would otherwise read as a smaller model (fewer strings or phases).
-      throw new PageFormat("expected the RS485 section after the String/L blocks, found none: the page is cut short");
+      throw new PageFormat(
+        "expected the RS485 section after the String/L blocks, found none: the page is cut short",
+      );
     }
-    const wanted = [
-      ...[...this.strings].flatMap((i) => [slotKey("dc", i, "voltage"), slotKey("dc", i, "current")]),
-      ...[...this.phases].flatMap((i) => [slotKey("phase", i, "voltage"), slotKey("phase", i, "power")]),
-    ].filter((key): key is MeasurementKey => key !== undefined);
+    const wanted: Array<MeasurementKey | undefined> = [];
+    for (const i of this.strings) wanted.push(slotKey("dc", i, "voltage"), slotKey("dc", i, "current"));
+    for (const i of this.phases) wanted.push(slotKey("phase", i, "voltage"), slotKey("phase", i, "power"));
     for (const key of wanted) {
-      if (!this.values.has(key)) {
+      if (key !== undefined && !this.values.has(key)) {
         this.warn(`${key}: no value cell found`);
         this.values.set(key, null);
       }

@@ -31,5 +31,7 @@ export function parseStatusPage(html: string): StatusPage {
     throw new PageFormat(`expected a whole PIKO status page ending in </html>, found ${found}`);
   }
   const { grid, reader } = readGrid(html);
-  return { ...interpretGrid(grid), reader };
+  const page = interpretGrid(grid) as StatusPage;
+  page.reader = reader;
+  return page;
 }

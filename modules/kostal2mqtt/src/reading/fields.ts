@@ -108,6 +108,23 @@ export function measurementField(key: string): MeasurementField | undefined {
   return FIELDS_BY_KEY.get(key as MeasurementKey);
 }
 
+type Quantity = "voltage" | "current" | "power";
+const QUANTITY_OF_UNIT: Readonly<Partial<Record<Unit, Quantity>>> = {
+  V: "voltage",
+  A: "current",
+  W: "power",
+};
+
+/** slot group -> quantity -> index -> key, built once from the table: the page reader asks for every value cell. */
+const SLOT_KEYS: Record<"dc" | "phase", Record<Quantity, Array<MeasurementKey | undefined>>> = {
+  dc: { voltage: [], current: [], power: [] },
+  phase: { voltage: [], current: [], power: [] },
+};
+for (const field of MEASUREMENT_FIELDS) {
+  const quantity = QUANTITY_OF_UNIT[field.unit];
+  if (field.slot && quantity) SLOT_KEYS[field.slot.group][quantity][field.slot.index] = field.key;
+}
+
 /**
  * The key of a DC string or AC phase quantity, e.g. slotKey("dc", 2, "voltage") = "dc2_voltage_v"; undefined for
  * a quantity the table does not have (a DC power, a phase current).
@@ -115,8 +132,7 @@ export function measurementField(key: string): MeasurementField | undefined {
 export function slotKey(
   group: "dc" | "phase",
   index: number,
-  quantity: "voltage" | "current" | "power",
+  quantity: Quantity,
 ): MeasurementKey | undefined {
-  const unit = quantity === "voltage" ? "v" : quantity === "current" ? "a" : "w";
-  return measurementField(`${group === "dc" ? "dc" : "l"}${index}_${quantity}_${unit}`)?.key;
+  return SLOT_KEYS[group][quantity][index];
 }
