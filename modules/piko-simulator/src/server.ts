@@ -1,0 +1,287 @@
+import { EventEmitter } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Clock } from "./clock.js";
+import { FaultSwitch, type Fault, type FaultKind } from "./faults.js";
+import type { Language } from "./languages.js";
+import type { ModelId } from "./models.js";
+import { renderStatusPage } from "./pageRenderer.js";
+import { deliver, errorResponse, TEXT_HTML, TimerSet, type PlannedResponse } from "./responseDelivery.js";
+import { resolveOptions, type NightBehaviour, type PikoSimulatorOptions } from "./simulatorOptions.js";
+import { SolarDay, type InverterValues } from "./solarDay.js";
+
+export type { NightBehaviour, PikoSimulatorOptions } from "./simulatorOptions.js";
+
+/**
+ * A simulated old-generation PIKO on 127.0.0.1: its status page at `/index.fhtml` (and `/`) behind HTTP Basic
+ * auth, asked for every path like the device does; values from a SolarDay on an injected clock; asleep at night;
+ * faults on demand. The device's web server handles one exchange at a time (piko.md), so requests are answered
+ * one after another: a hanging answer holds up the next, as on the real thing.
+ */
+
+export interface SimulatorStats {
+  /** HTTP requests received (answered or not). */
+  requests: number;
+  /** Status pages sent intact (200). */
+  pages: number;
+  /** 401 answers for missing or wrong credentials. */
+  unauthorized: number;
+  notFound: number;
+  /** Requests a fault was applied to. */
+  faulted: number;
+  /** Connections and requests met while asleep (left hanging or reset). */
+  asleep: number;
+}
+
+/** How a request was taken up, emitted as `exchange` when the simulator decides (before a delayed answer). */
+export interface ExchangeInfo {
+  method: string;
+  path: string;
+  /** What the request earned; a fault may still change how (or whether) it is delivered. */
+  outcome: "page" | "unauthorized" | "not-found" | "not-allowed" | "asleep";
+  fault: FaultKind | null;
+}
+
+export interface SimulatorEvents {
+  exchange: [ExchangeInfo];
+}
+
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+const HOST = "127.0.0.1";
+const REALM = 'Basic realm="PV Webserver"';
+const PAGE_PATHS = new Set(["/", "/index.fhtml"]);
+
+export class PikoSimulator extends EventEmitter<SimulatorEvents> {
+  readonly model: ModelId;
+  readonly language: Language;
+  readonly name: string;
+  readonly rs485Address: number;
+  readonly nightBehaviour: NightBehaviour;
+  /** The day curve behind the page: `simulator.day.valuesAt(clock.now())` is what the page shows. */
+  readonly day: SolarDay;
+  private readonly clock: Clock;
+  private readonly credentials: string;
+  private readonly faults: FaultSwitch;
+  private readonly timers = new TimerSet();
+  private readonly sockets = new Set<Socket>();
+  /** Requests waiting for their turn, and the one being answered: the device serves one at a time. */
+  private readonly waiting: Exchange[] = [];
+  private current: Exchange | null = null;
+  private server: Server | null = null;
+  private baseUrl: string | null = null;
+  private readonly counts: SimulatorStats = {
+    requests: 0,
+    pages: 0,
+    unauthorized: 0,
+    notFound: 0,
+    faulted: 0,
+    asleep: 0,
+  };
+
+  constructor(options: PikoSimulatorOptions = {}) {
+    super();
+    const resolved = resolveOptions(options);
+    this.model = resolved.model;
+    this.language = resolved.language;
+    this.name = resolved.name;
+    this.rs485Address = resolved.rs485Address;
+    this.nightBehaviour = resolved.nightBehaviour;
+    this.clock = resolved.clock;
+    this.credentials = `${resolved.username}:${resolved.password}`;
+    const seed = resolved.seed;
+    this.faults = new FaultSwitch(seed);
+    this.day = new SolarDay({
+      model: this.model,
+      seed,
+      epochMs: this.clock.now(),
+      ...(resolved.startTotalKwh !== undefined && { startTotalKwh: resolved.startTotalKwh }),
+      ...(resolved.utcOffsetHours !== undefined && { utcOffsetHours: resolved.utcOffsetHours }),
+    });
+  }
+
+  /**
+   * Listens on 127.0.0.1 (port 0: any free port); resolves with the base URL, e.g. `http://127.0.0.1:41234`.
+   * `host` "0.0.0.0" is only for the simulator as a container module, reached over the container network.
+   */
+  async start(port = 0, host: "127.0.0.1" | "0.0.0.0" = HOST): Promise<string> {
+    if (this.server !== null) throw new Error("the PIKO simulator is already started");
+    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.enqueue(req, res));
+    server.on("connection", (socket: Socket) => this.connected(socket));
+    this.server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      this.server = null;
+      throw error;
+    }
+    const { port: bound } = server.address() as AddressInfo;
+    this.baseUrl = `http://${HOST}:${bound}`;
+    return this.baseUrl;
+  }
+
+  /** Closes the listener and every connection, hanging ones included, and cancels pending answers. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === null) return;
+    this.server = null;
+    this.timers.clear();
+    this.waiting.length = 0;
+    this.current = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    this.baseUrl = null;
+    await closed;
+  }
+
+  /** The base URL while started, else null. */
+  get url(): string | null {
+    return this.baseUrl;
+  }
+
+  /** Switches a fault on (replacing any other) or off with null. Throws RangeError on bad settings. */
+  setFault(fault: Fault | null): void {
+    this.faults.set(fault);
+  }
+
+  get fault(): Fault | null {
+    return this.faults.current;
+  }
+
+  get stats(): Readonly<SimulatorStats> {
+    return { ...this.counts };
+  }
+
+  /** What the page shows now, or null while the inverter is asleep. */
+  valuesNow(): InverterValues | null {
+    return this.day.valuesAt(this.clock.now());
+  }
+
+  /** The page as it would be sent now (null while asleep). */
+  renderNow(): Buffer | null {
+    const values = this.valuesNow();
+    return values === null ? null : this.render(values);
+  }
+
+  private render(values: InverterValues): Buffer {
+    // Spelled out: an object spread here made every render several microseconds slower (measured).
+    return renderStatusPage({
+      model: this.model,
+      language: this.language,
+      name: this.name,
+      rs485Address: this.rs485Address,
+      state: values.state,
+      acPowerW: values.acPowerW,
+      energyTotalKwh: values.energyTotalKwh,
+      energyTodayKwh: values.energyTodayKwh,
+      strings: values.strings,
+      phases: values.phases,
+    });
+  }
+
+  private asleep(): boolean {
+    return this.day.stateAt(this.clock.now()) === "asleep";
+  }
+
+  private connected(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    if (this.asleep()) {
+      this.counts.asleep += 1;
+      // Silent: the connection stays open with no answer until the client gives up (or stop()).
+      if (this.nightBehaviour === "refuse") socket.resetAndDestroy();
+    }
+  }
+
+  private enqueue(req: IncomingMessage, res: ServerResponse): void {
+    this.counts.requests += 1;
+    const exchange = { req, res };
+    res.once("close", () => {
+      if (this.current === exchange) {
+        this.current = null;
+        this.next();
+      } else {
+        const index = this.waiting.indexOf(exchange);
+        if (index >= 0) this.waiting.splice(index, 1);
+      }
+    });
+    this.waiting.push(exchange);
+    this.next();
+  }
+
+  private next(): void {
+    if (this.current !== null || this.server === null) return;
+    const exchange = this.waiting.shift();
+    if (exchange === undefined) return;
+    this.current = exchange;
+    this.answer(exchange.req, exchange.res);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    const method = req.method ?? "GET";
+    const path = (req.url ?? "/").split("?", 1)[0]!;
+    const values = this.valuesNow();
+    if (values === null) {
+      this.counts.asleep += 1;
+      if (this.nightBehaviour === "refuse") req.socket.resetAndDestroy();
+      this.emit("exchange", { method, path, outcome: "asleep", fault: null });
+      return;
+    }
+    const fault = this.faults.draw();
+    if (fault !== null) this.counts.faulted += 1;
+    const { outcome, planned } = this.plan(req.headers.authorization, method, path, values);
+    const intact = fault === null || fault.kind === "slow" || fault.kind === "drip";
+    if (intact && outcome === "page") this.counts.pages += 1;
+    this.emit("exchange", { method, path, outcome, fault: fault?.kind ?? null });
+    deliver(res, planned, fault, {
+      timers: this.timers,
+      garbage: (length) => this.faults.garbage(length),
+      statusResponse: (status) => this.statusResponse(status),
+    });
+  }
+
+  /** The answer the device would give: auth first (for every path), then the path, then the method. */
+  private plan(
+    authorization: string | undefined,
+    method: string,
+    path: string,
+    values: InverterValues,
+  ): { outcome: ExchangeInfo["outcome"]; planned: PlannedResponse } {
+    if (!this.authorised(authorization)) {
+      this.counts.unauthorized += 1;
+      return { outcome: "unauthorized", planned: this.statusResponse(401) };
+    }
+    if (!PAGE_PATHS.has(path)) {
+      this.counts.notFound += 1;
+      return { outcome: "not-found", planned: errorResponse(404, "Not Found") };
+    }
+    if (method !== "GET" && method !== "HEAD" && method !== "POST") {
+      const planned = errorResponse(405, "Method Not Allowed", { Allow: "GET, HEAD, POST" });
+      return { outcome: "not-allowed", planned };
+    }
+    return {
+      outcome: "page",
+      planned: { status: 200, headers: { "Content-Type": TEXT_HTML }, body: this.render(values) },
+    };
+  }
+
+  private statusResponse(status: number): PlannedResponse {
+    if (status === 401) return errorResponse(401, "Unauthorized", { "WWW-Authenticate": REALM });
+    return errorResponse(status, status >= 500 ? "Server Error" : "Error");
+  }
+
+  private authorised(header: string | undefined): boolean {
+    const match = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    return match !== null && Buffer.from(match[1]!, "base64").toString("latin1") === this.credentials;
+  }
+}

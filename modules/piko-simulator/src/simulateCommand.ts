@@ -1,0 +1,189 @@
+import { parseArgs } from "node:util";
+import { AcceleratedClock } from "./clock.js";
+import { parseFaultSpec, type Fault } from "./faults.js";
+import { isLanguage, LANGUAGES, type Language } from "./languages.js";
+import { isModelId, MODEL_IDS, type ModelId } from "./models.js";
+import { DEVICE_NAME } from "./pageRenderer.js";
+import { PikoSimulator, type NightBehaviour } from "./server.js";
+
+/**
+ * `kostal2mqtt simulate ...`: one simulated PIKO on 127.0.0.1 for demos and manual tests. All argument problems
+ * are reported together in one Error; the log line names the URL and user, never the password.
+ */
+
+export const SIMULATE_USAGE =
+  "simulate [--port N] [--model 10.1|8.3|5.5|4.2|3.6|3.0] [--language de|en|nl] [--speed X] [--name NAME] " +
+  "[--username U] [--password P] [--start ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N] " +
+  "[--night silent|refuse] [--bind 127.0.0.1|0.0.0.0]";
+
+const OPTIONS = {
+  port: { type: "string" },
+  model: { type: "string" },
+  language: { type: "string" },
+  speed: { type: "string" },
+  name: { type: "string" },
+  username: { type: "string" },
+  password: { type: "string" },
+  start: { type: "string" },
+  fault: { type: "string" },
+  address: { type: "string" },
+  bind: { type: "string" },
+  seed: { type: "string" },
+  night: { type: "string" },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+interface SimulateSettings {
+  port: number;
+  model: ModelId;
+  language: Language;
+  speed: number;
+  name: string;
+  username: string;
+  password: string;
+  startMs: number;
+  fault: Fault | null;
+  rs485Address: number;
+  seed: number;
+  nightBehaviour: NightBehaviour;
+  /** 127.0.0.1 unless the simulator runs as a container module. */
+  bind: "127.0.0.1" | "0.0.0.0";
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** The option values as given, and every problem with the shape of the command line. */
+function readArguments(argv: string[]): { given: Partial<Record<OptionName, string>>; problems: string[] } {
+  // Not strict: a strict parse stops at the first problem, and the user should hear about all of them.
+  const { tokens } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const given: Partial<Record<OptionName, string>> = {};
+  const problems: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === "positional") problems.push(`unexpected argument '${token.value}'`);
+    if (token.kind !== "option") continue;
+    if (!(token.name in OPTIONS)) {
+      problems.push(`unknown option ${token.rawName}`);
+      continue;
+    }
+    const name = token.name as OptionName;
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith("--"))) {
+      problems.push(`${token.rawName} needs a value`);
+    } else if (given[name] !== undefined) {
+      problems.push(`${token.rawName} is given more than once`);
+    } else {
+      given[name] = token.value;
+    }
+  }
+  return { given, problems };
+}
+
+function wholeNumber(text: string, min: number, max: number): number | null {
+  if (!/^\d+$/.test(text)) return null;
+  const value = Number(text);
+  return value >= min && value <= max ? value : null;
+}
+
+/** Checks the command line; throws one Error listing every problem. */
+export function parseSimulateArguments(argv: string[], nowMs: number): SimulateSettings {
+  const { given, problems } = readArguments(argv);
+  const check = <T>(
+    option: OptionName,
+    fallback: T,
+    read: (text: string) => T | null,
+    expected: string,
+  ): T => {
+    const text = given[option];
+    if (text === undefined) return fallback;
+    const value = read(text);
+    if (value === null) problems.push(`--${option} must be ${expected}, got '${text}'`);
+    return value ?? fallback;
+  };
+  const settings: SimulateSettings = {
+    port: check("port", 0, (t) => wholeNumber(t, 0, 65535), "a port number 0-65535 (0: any free port)"),
+    model: check("model", "10.1", (t) => (isModelId(t) ? t : null), `one of ${MODEL_IDS.join(", ")}`),
+    language: check("language", "de", (t) => (isLanguage(t) ? t : null), `one of ${LANGUAGES.join(", ")}`),
+    speed: check(
+      "speed",
+      1,
+      (t) => (/^\d+(\.\d+)?$/.test(t) && Number(t) > 0 && Number(t) <= 1_000_000 ? Number(t) : null),
+      "a number above 0 (1 = real time)",
+    ),
+    name: check("name", "piko", (t) => (DEVICE_NAME.test(t) ? t : null), "1-32 letters or digits"),
+    username: check(
+      "username",
+      "pvserver",
+      (t) => (t !== "" && !t.includes(":") ? t : null),
+      "non-empty, no ':'",
+    ),
+    password: given.password ?? "pvwr",
+    startMs: check(
+      "start",
+      nowMs,
+      (t) => (ISO_TIME.test(t) && Number.isFinite(Date.parse(t)) ? Date.parse(t) : null),
+      "an ISO time like 2024-06-21T09:00:00+02:00",
+    ),
+    fault: null,
+    rs485Address: check("address", 255, (t) => wholeNumber(t, 1, 255), "a whole number 1-255"),
+    bind: check(
+      "bind",
+      "127.0.0.1",
+      (t): "127.0.0.1" | "0.0.0.0" | null => (t === "127.0.0.1" || t === "0.0.0.0" ? t : null),
+      "127.0.0.1, or 0.0.0.0 inside a container",
+    ),
+    seed: check("seed", 1, (t) => wholeNumber(t, 0, 2 ** 31 - 1), "a whole number"),
+    nightBehaviour: check(
+      "night",
+      "silent",
+      (t): NightBehaviour | null => (t === "silent" || t === "refuse" ? t : null),
+      "silent or refuse",
+    ),
+  };
+  if (given.fault !== undefined) {
+    try {
+      settings.fault = parseFaultSpec(given.fault);
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`invalid simulate arguments: ${problems.join("; ")}. Usage: ${SIMULATE_USAGE}`);
+  }
+  return settings;
+}
+
+/** Starts a simulator from command-line arguments; resolves once it listens. */
+export async function simulateCommand(
+  argv: string[],
+  log: (line: string) => void,
+): Promise<{ url: string; stop(): Promise<void>; simulator: PikoSimulator }> {
+  const settings = parseSimulateArguments(argv, Date.now());
+  const clock = new AcceleratedClock({ speed: settings.speed, startMs: settings.startMs });
+  const simulator = new PikoSimulator({
+    model: settings.model,
+    language: settings.language,
+    name: settings.name,
+    rs485Address: settings.rs485Address,
+    clock,
+    username: settings.username,
+    password: settings.password,
+    seed: settings.seed,
+    nightBehaviour: settings.nightBehaviour,
+  });
+  simulator.setFault(settings.fault);
+  const url = await simulator.start(settings.port, settings.bind);
+  const state = simulator.day.stateAt(clock.now());
+  log(
+    `PIKO ${settings.model} simulator at ${url}/index.fhtml (user ${settings.username}, language ` +
+      `${settings.language}, name ${settings.name}, RS485 ${settings.rs485Address}); simulated time ` +
+      `${new Date(clock.now()).toISOString()} x${settings.speed}, now ${state}; at night ` +
+      `${settings.nightBehaviour}; fault ${settings.fault?.kind ?? "none"}`,
+  );
+  return { url, stop: () => simulator.stop(), simulator };
+}
