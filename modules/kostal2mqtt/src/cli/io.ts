@@ -1,0 +1,12 @@
+/** What a command may touch of the outside world; main.ts supplies the real process, tests supply their own. */
+export interface CommandIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  now: () => number;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  untilStopped: () => Promise<void>;
+}
+
+/** Wrong command-line use: the message is shown with the usage, exit code 2. */
+export class UsageError extends Error {}

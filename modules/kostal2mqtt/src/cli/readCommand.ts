@@ -1,0 +1,57 @@
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/loadConfig.js";
+import { InverterError } from "../piko/errors.js";
+import { InvalidInverterAddress, statusPageUrl } from "../piko/inverterAddress.js";
+import { InverterClient } from "../piko/inverterClient.js";
+import { sanitiseInverterId } from "../reading/reading.js";
+import { serialiseReading } from "../reading/serialise.js";
+import { UsageError, type CommandIo } from "./io.js";
+
+/**
+ * `read [--url URL] [--username U] [--password P] [--id ID]`: one live poll, printed as one JSON line. Defaults
+ * come from KOSTAL_HOST, KOSTAL_USERNAME, KOSTAL_PASSWORD (prefer the environment for the password: arguments are
+ * visible to other users of the machine). Unreachable, refused or unreadable: one clear line, exit 1.
+ */
+export async function readCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      url: { type: "string" },
+      username: { type: "string" },
+      password: { type: "string" },
+      id: { type: "string" },
+    },
+  });
+  const config = loadConfig(io.env);
+  const address = values.url ?? config.kostal.host;
+  if (address === "") throw new UsageError("read needs --url URL or KOSTAL_HOST");
+  let url: URL;
+  try {
+    url = statusPageUrl(address);
+  } catch (error) {
+    if (error instanceof InvalidInverterAddress) throw new UsageError(`--url: ${error.message}`);
+    throw error;
+  }
+  const client = new InverterClient({
+    id: sanitiseInverterId(values.id ?? (config.kostal.id || url.hostname)),
+    url,
+    credentials: {
+      username: values.username ?? config.kostal.username,
+      password: values.password ?? config.kostal.password,
+    },
+    limits: { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: 256 * 1024 },
+    now: io.now,
+  });
+  try {
+    const { reading, warnings } = await client.read();
+    for (const warning of warnings) io.stderr(`warning: ${warning}`);
+    io.stdout(serialiseReading(reading));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof InverterError)) throw error;
+    io.stderr(`${error.name}: ${error.message}`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,85 @@
+import { parseArgs } from "node:util";
+import { envDefaults } from "../config/envSettings.js";
+import { loadConfig, redactedConfig } from "../config/loadConfig.js";
+import { createLogger, Redactor } from "../log/logger.js";
+import { ConsoleOutput } from "../outputs/consoleOutput.js";
+import type { InverterStatusReport, Output } from "../outputs/output.js";
+import { isEdgeEnvironment } from "../outputs/edgeHub/moduleClientFactory.js";
+import { Bridge } from "../runtime/bridge.js";
+import { VERSION } from "../version.js";
+import type { CommandIo } from "./io.js";
+
+const STOP_DEADLINE_MS = 5000;
+
+/**
+ * `run [--print-config]`: the bridge. Under IoT Edge (IOTEDGE_* or EdgeHubConnectionString) it sends to edgeHub
+ * and takes its settings from the module twin; with MQTT_HOST it publishes to that broker (both can be on);
+ * with neither, readings go to standard output.
+ */
+export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { "print-config": { type: "boolean" } } });
+  const config = loadConfig(io.env);
+  if (values["print-config"]) {
+    io.stdout(JSON.stringify(redactedConfig(config), null, 2));
+    return 0;
+  }
+  const redactor = new Redactor();
+  redactor.add(config.kostal.password);
+  redactor.add(config.mqtt.password);
+  const log = createLogger({ level: config.logLevel, write: io.stderr, now: io.now, redactor });
+  const defaults = envDefaults(config);
+  const outputs: Output[] = [];
+  const statusListeners: Array<(status: InverterStatusReport) => void> = [];
+  let attach: ((bridge: Bridge) => void) | null = null;
+  if (isEdgeEnvironment(io.env)) {
+    const { createEdgeParts } = await import("../outputs/edgeHub/edgeComposition.js");
+    const edge = createEdgeParts({
+      env: io.env,
+      log,
+      redactor,
+      defaults,
+      info: { version: VERSION, startedAt: new Date(io.now()).toISOString() },
+      limits: { maxItems: 10_000, maxAgeMs: 24 * 3600_000 },
+    });
+    outputs.push(edge.output);
+    statusListeners.push(edge.onInverterStatus);
+    attach = edge.attach;
+  }
+  if (config.mqtt.host !== "") {
+    const { MqttOutput } = await import("../outputs/mqtt/mqttOutput.js");
+    outputs.push(
+      new MqttOutput(config.mqtt, log.child("mqtt"), { maxItems: 10_000, maxAgeMs: 24 * 3600_000 }),
+    );
+  }
+  if (outputs.length === 0) outputs.push(new ConsoleOutput(io.stdout));
+  const bridge = new Bridge({
+    outputs: [...outputs, statusTap(statusListeners)],
+    log: log.child("bridge"),
+    limits: { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: 256 * 1024 },
+    now: io.now,
+  });
+  log.info(`kostal2mqtt ${VERSION} starting; outputs: ${outputs.map((o) => o.name).join(", ")}`);
+  // The environment's inverter is polled at once; under IoT Edge the twin's settings replace it when they come.
+  attach?.(bridge);
+  bridge.apply(defaults);
+  await bridge.start();
+  if (defaults.inverters.size === 0)
+    log.warn("no inverter configured yet: set KOSTAL_HOST or the twin's inverters");
+  await io.untilStopped();
+  log.info("stopping: flushing outputs");
+  await bridge.stop(STOP_DEADLINE_MS);
+  return 0;
+}
+
+/** Passes inverter status changes to listeners that are not outputs (the module twin). */
+function statusTap(listeners: Array<(status: InverterStatusReport) => void>): Output {
+  return {
+    name: "status-tap",
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    publishReading: () => undefined,
+    publishEvent: () => undefined,
+    publishInverterStatus: (status) => listeners.forEach((listener) => listener(status)),
+    health: () => ({ state: "connected", queued: 0, dropped: 0, delivered: 0, message: "internal" }),
+  };
+}

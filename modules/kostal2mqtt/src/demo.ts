@@ -1,0 +1,52 @@
+import { parseArgs } from "node:util";
+import { simulateCommand } from "../../piko-simulator/src/simulateCommand.js";
+import { statusPageUrl } from "./piko/inverterAddress.js";
+import { InverterClient } from "./piko/inverterClient.js";
+import { Poller } from "./poller.js";
+import { serialiseReading } from "./reading/serialise.js";
+
+/**
+ * `npm run demo`: the whole job against the built-in simulator, no hardware needed. A simulated PIKO 10.1 runs on
+ * 127.0.0.1 with its clock 60 times faster than real time (starting at 09:00), and kostal2mqtt polls it every 2 s,
+ * printing each reading as one JSON line. Ctrl-C stops it; `--duration S` stops it after S seconds.
+ */
+const { values } = parseArgs({
+  options: { duration: { type: "string" }, speed: { type: "string", default: "60" } },
+});
+
+const stdout = (line: string) => process.stdout.write(`${line}\n`);
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+const morning = new Date();
+morning.setHours(9, 0, 0, 0);
+const simulator = await simulateCommand(
+  ["--port", "0", "--model", "10.1", "--speed", values.speed, "--start", morning.toISOString()],
+  (line: string) => stderr(`[simulator] ${line}`),
+);
+const client = new InverterClient({
+  id: "demo",
+  url: statusPageUrl(simulator.url),
+  credentials: { username: "pvserver", password: "pvwr" },
+});
+const poller = new Poller({
+  source: client,
+  delayMs: () => 2000,
+  onReading: ({ reading, warnings }) => {
+    for (const warning of warnings) stderr(`[kostal2mqtt] warning: ${warning}`);
+    stdout(serialiseReading(reading));
+  },
+  onError: (error) =>
+    stderr(`[kostal2mqtt] ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+});
+stderr(`[kostal2mqtt] polling ${simulator.url} every 2 s; Ctrl-C to stop`);
+poller.start();
+
+const stop = async () => {
+  poller.stop();
+  client.close();
+  await simulator.stop();
+};
+const duration = Number(values.duration ?? Number.NaN);
+if (Number.isFinite(duration)) setTimeout(() => void stop(), duration * 1000);
+process.once("SIGINT", () => void stop());
+process.once("SIGTERM", () => void stop());

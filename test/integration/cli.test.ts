@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
+import { capturesTestOptions, PIKO_HTML_DIR } from "../support/fixtures.js";
+import { repoPath } from "../support/paths.js";
+
+/** The command line as a user runs it: `node bin/kostal2mqtt.js ...`, exit codes and output lines. */
+
+/** Runs the CLI without blocking this process: the simulator it talks to lives here. */
+function cli(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string[]; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [repoPath("bin/kostal2mqtt.js"), ...args],
+      { env: { PATH: process.env.PATH, ...env }, encoding: "utf8", timeout: 30_000 },
+      (_error, stdout, stderr) =>
+        resolve({
+          code: child.exitCode,
+          stdout: stdout.trim().split("\n").filter(Boolean),
+          stderr: stderr.trim(),
+        }),
+    );
+  });
+}
+
+let simulator: PikoSimulator;
+let url: string;
+
+before(async () => {
+  simulator = new PikoSimulator({ model: "5.5", language: "nl", password: "canary-cli-pw" });
+  url = await simulator.start();
+});
+
+after(() => simulator.stop());
+
+test("parse FILE: one JSON line on stdout, exit 0", capturesTestOptions(), async () => {
+  const { code, stdout, stderr } = await cli([
+    "parse",
+    join(PIKO_HTML_DIR, "piko8.3-2string-3phase-de-off.html"),
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout.length, 1);
+  const reading = JSON.parse(stdout[0]!) as Record<string, unknown>;
+  assert.equal(reading.status, "off");
+  assert.match(stdout[0]!, /"energy_total_kwh":69425\.0/);
+});
+
+test("parse of something that is not a status page: one line naming the file and the problem, exit 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "k2m-cli-"));
+  const file = join(dir, "login.html");
+  writeFileSync(file, "<html><body><form>login</form></body></html>");
+  const { code, stdout, stderr } = await cli(["parse", file]);
+  assert.equal(code, 2);
+  assert.deepEqual(stdout, []);
+  assert.equal(stderr.split("\n").length, 1);
+  assert.ok(stderr.startsWith(`${file}: not a PIKO status page`), stderr);
+});
+
+test("read --url: one live poll of the simulator over HTTP", async () => {
+  const { code, stdout, stderr } = await cli(["read", "--url", url], { KOSTAL_PASSWORD: "canary-cli-pw" });
+  assert.equal(code, 0, stderr);
+  const reading = JSON.parse(stdout[0]!) as Record<string, unknown>;
+  assert.equal(reading.model, "PIKO 5.5");
+});
+
+test("read: wrong credentials and an unreachable inverter are one clear line and exit 1, without the password", async () => {
+  const wrong = await cli(["read", "--url", url, "--password", "wrong-canary"]);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /^InverterAuth: inverter 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/);
+  assert.ok(!wrong.stderr.includes("wrong-canary"));
+  const down = await cli(["read", "--url", "127.0.0.1:1"]);
+  assert.equal(down.code, 1);
+  assert.equal(down.stderr, "InverterUnreachable: inverter 127.0.0.1:1 refused the connection");
+});
+
+test("invalid configuration: every problem at once, exit 2", async () => {
+  const { code, stderr } = await cli(["run"], {
+    SCRAPE_INTERVAL: "0",
+    MQTT_PORT: "x",
+    KOSTAL_PASSWORD: "canary\u0001",
+  });
+  assert.equal(code, 2);
+  assert.match(stderr, /SCRAPE_INTERVAL/);
+  assert.match(stderr, /MQTT_PORT/);
+  assert.match(stderr, /KOSTAL_PASSWORD/);
+  assert.ok(!stderr.includes("canary"));
+});
+
+test("run --print-config shows the effective configuration with every secret redacted", async () => {
+  const { code, stdout } = await cli(["run", "--print-config"], {
+    KOSTAL_PASSWORD: "canary-k",
+    MQTT_PASSWORD: "canary-m",
+  });
+  assert.equal(code, 0);
+  const text = stdout.join("\n");
+  assert.ok(!text.includes("canary"), text);
+  const shown = JSON.parse(text) as Record<string, unknown>;
+  assert.equal(shown.KOSTAL_PASSWORD, "[redacted]");
+  assert.equal(shown.MQTT_PASSWORD, "[redacted]");
+});
+
+test("unknown commands and options: usage, exit 2", async () => {
+  assert.equal((await cli(["frobnicate"])).code, 2);
+  assert.equal((await cli(["parse", "--bogus"])).code, 2);
+  assert.equal((await cli(["help"])).code, 0);
+});
+
+test("npm run demo's program: the simulator and readings as JSON lines", async () => {
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [repoPath("dist/modules/kostal2mqtt/src/demo.js"), "--duration", "3"],
+      { encoding: "utf8", timeout: 30_000 },
+      (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const readings = result.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.ok(readings.length >= 1);
+  assert.equal(readings[0]?.model, "PIKO 10.1");
+});

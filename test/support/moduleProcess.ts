@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { repoPath } from "./paths.js";
+
+/** The real kostal2mqtt process (`node dist/.../main.js <args>`), its output lines kept for assertions. */
+export class ModuleProcess {
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<number | null>;
+  private waiters: Array<() => void> = [];
+
+  constructor(args: string[], env: Record<string, string | undefined>) {
+    this.child = spawn(process.execPath, [repoPath("dist/modules/kostal2mqtt/src/main.js"), ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.collect(this.child.stdout!, this.stdout);
+    this.collect(this.child.stderr!, this.stderr);
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Resolves with the first line (stdout or stderr) matching `pattern`, seen so far or later. */
+  async waitForLine(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = [...this.stdout, ...this.stderr].find((l) => pattern.test(l));
+      if (line !== undefined) return line;
+      if (Date.now() > deadline)
+        throw new Error(`no line matching ${String(pattern)}; output:\n${this.output()}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  output(): string {
+    return [...this.stderr, ...this.stdout].join("\n");
+  }
+
+  /** SIGTERM, then the exit code (SIGKILL after `timeoutMs`). */
+  async stop(timeoutMs = 10_000): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  kill9(): Promise<number | null> {
+    this.child.kill("SIGKILL");
+    return this.exited;
+  }
+
+  private collect(stream: NodeJS.ReadableStream, lines: string[]): void {
+    let rest = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      lines.push(...parts);
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    });
+  }
+}
