@@ -42,7 +42,16 @@ export interface MqttConfig {
   messageExpirySeconds: number;
 }
 
-const FLAG_WORDS: Readonly<Record<string, boolean>> = { true: true, false: false, "1": true, "0": false, yes: true, no: false, on: true, off: false };
+const FLAG_WORDS: Readonly<Record<string, boolean>> = {
+  true: true,
+  false: false,
+  "1": true,
+  "0": false,
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+};
 
 /** true/false (also 1/0, yes/no, on/off, as the original's users may have written them); anything else is an error. */
 convict.addFormat({
@@ -50,7 +59,8 @@ convict.addFormat({
   validate: (value: unknown) => {
     if (typeof value !== "boolean") throw new Error("must be true or false");
   },
-  coerce: (value: unknown) => (typeof value === "string" ? (FLAG_WORDS[value.trim().toLowerCase()] ?? value) : value),
+  coerce: (value: unknown) =>
+    typeof value === "string" ? (FLAG_WORDS[value.trim().toLowerCase()] ?? value) : value,
 });
 
 /** An MQTT topic to publish to: no wildcards, no NUL, no empty level at the start. */
@@ -141,9 +151,19 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       default: "",
       env: "MQTT_HOST",
     },
-    port: { doc: "The broker's port", format: numberBetween(1, 65535, true), default: 1883, env: "MQTT_PORT" },
+    port: {
+      doc: "The broker's port",
+      format: numberBetween(1, 65535, true),
+      default: 1883,
+      env: "MQTT_PORT",
+    },
     topic: { doc: "Base topic", format: publishTopic(false), default: "KOSTAL", env: "MQTT_TOPIC" },
-    username: { doc: "Broker user (optional)", format: printableText(128), default: "", env: "MQTT_USERNAME" },
+    username: {
+      doc: "Broker user (optional)",
+      format: printableText(128),
+      default: "",
+      env: "MQTT_USERNAME",
+    },
     password: {
       doc: "Broker password (optional; or MQTT_PASSWORD_FILE)",
       format: printableText(256),
@@ -170,8 +190,18 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       env: "MQTT_WILL",
     },
     tls: { doc: "Connect with TLS (mqtts)", format: "flag", default: false, env: "MQTT_TLS" },
-    caFile: { doc: "CA certificate file (PEM) to check the broker with", format: String, default: "", env: "MQTT_CA_FILE" },
-    certFile: { doc: "Client certificate file (PEM), optional", format: String, default: "", env: "MQTT_CERT_FILE" },
+    caFile: {
+      doc: "CA certificate file (PEM) to check the broker with",
+      format: String,
+      default: "",
+      env: "MQTT_CA_FILE",
+    },
+    certFile: {
+      doc: "Client certificate file (PEM), optional",
+      format: String,
+      default: "",
+      env: "MQTT_CERT_FILE",
+    },
     keyFile: { doc: "Client key file (PEM), optional", format: String, default: "", env: "MQTT_KEY_FILE" },
     tlsInsecure: {
       doc: "Do not check the broker's certificate (only for testing)",

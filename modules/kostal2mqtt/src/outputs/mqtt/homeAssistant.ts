@@ -1,0 +1,61 @@
+import { MEASUREMENT_FIELDS } from "../../reading/fields.js";
+import type { Reading } from "../../reading/reading.js";
+import { VERSION } from "../../version.js";
+import { safeLevel, type MqttTopics } from "./mqttTopics.js";
+
+const UNITS: Readonly<Record<string, string>> = { W: "W", V: "V", A: "A", kWh: "kWh" };
+
+/**
+ * Home Assistant device-based discovery for one inverter: one sensor per field its readings carry, generated from
+ * the field table (unit, device_class, state_class: totals total_increasing, power measurement), unique ids,
+ * availability from the bridge and the inverter topics (both must be online), and the origin.
+ */
+export function discoveryPayload(topics: MqttTopics, reading: Reading): string {
+  const id = safeLevel(reading.inverter);
+  const device = `kostal2mqtt_${id}`;
+  const components: Record<string, Record<string, unknown>> = {};
+  for (const field of MEASUREMENT_FIELDS) {
+    if (reading[field.key] === undefined) continue;
+    components[`${id}_${field.key}`] = {
+      p: "sensor",
+      name: field.description,
+      unique_id: `${device}_${field.key}`,
+      object_id: `${device}_${field.key}`,
+      value_template: `{{ value_json.${field.key} }}`,
+      unit_of_measurement: UNITS[field.unit],
+      device_class: field.homeAssistant.deviceClass,
+      state_class: field.homeAssistant.stateClass,
+      suggested_display_precision: field.unit === "A" || field.unit === "kWh" ? 2 : 0,
+    };
+  }
+  components[`${id}_status`] = {
+    p: "sensor",
+    name: "Status",
+    unique_id: `${device}_status`,
+    object_id: `${device}_status`,
+    value_template: "{{ value_json.status }}",
+    device_class: "enum",
+    icon: "mdi:solar-power",
+  };
+  return JSON.stringify({
+    dev: {
+      ids: [device],
+      name: reading.name === "" ? `PIKO ${reading.inverter}` : reading.name,
+      mf: "KOSTAL",
+      mdl: reading.model,
+    },
+    o: { name: "kostal2mqtt", sw: VERSION },
+    cmps: components,
+    state_topic: topics.state(reading.inverter),
+    availability: [
+      { topic: topics.bridgeStateDefault, payload_available: "online", payload_not_available: "offline" },
+      {
+        topic: topics.availability(reading.inverter),
+        payload_available: "online",
+        payload_not_available: "offline",
+      },
+    ],
+    availability_mode: "all",
+    qos: 1,
+  });
+}

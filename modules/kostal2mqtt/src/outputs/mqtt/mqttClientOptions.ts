@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import type { IClientOptions } from "mqtt";
+import type { MqttConfig } from "../../config/schema.js";
+import type { MqttTopics } from "./mqttTopics.js";
+
+/** A problem with the TLS files: named, without their content. */
+export class MqttTlsFileError extends Error {}
+
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new MqttTlsFileError(
+      `cannot read the ${what} ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+}
+
+/**
+ * MQTT.js options from the configuration: MQTT v5, the retained `offline` last will, TLS with the configured CA
+ * (certificate checking on unless explicitly turned off), optional client certificate, optional credentials.
+ * Reconnecting is left on (`reconnectPeriod`); the output stretches the period itself while the broker is away.
+ */
+export function mqttClientOptions(
+  config: MqttConfig,
+  topics: MqttTopics,
+  protocolVersion: 4 | 5,
+): IClientOptions {
+  const options: IClientOptions = {
+    host: config.host,
+    port: config.port,
+    protocol: config.tls ? "mqtts" : "mqtt",
+    protocolVersion,
+    clientId: config.clientId || `kostal2mqtt-${hostname().replace(/[^A-Za-z0-9_-]/g, "_")}`.slice(0, 64),
+    keepalive: config.keepaliveSeconds,
+    clean: true,
+    connectTimeout: 10_000,
+    reconnectPeriod: 1000,
+    reconnectOnConnackError: true,
+    resubscribe: true,
+    queueQoSZero: false,
+    will: { topic: topics.bridgeState, payload: Buffer.from("offline"), qos: 1, retain: true },
+  };
+  if (config.username !== "") options.username = config.username;
+  if (config.password !== "") options.password = config.password;
+  if (config.tls) {
+    options.rejectUnauthorized = !config.tlsInsecure;
+    if (config.caFile !== "") options.ca = readPem(config.caFile, "CA file (MQTT_CA_FILE)");
+    if (config.certFile !== "")
+      options.cert = readPem(config.certFile, "client certificate (MQTT_CERT_FILE)");
+    if (config.keyFile !== "") options.key = readPem(config.keyFile, "client key (MQTT_KEY_FILE)");
+    options.servername = config.host;
+  }
+  return options;
+}
