@@ -7,11 +7,22 @@ import { ConfigError, loadConfig, redactedConfig } from "../../modules/kostal2mq
 
 test("defaults are the PIKO's and the original script's", () => {
   const config = loadConfig({});
-  assert.deepEqual(config.kostal, { host: "", id: "", username: "pvserver", password: "pvwr", timeoutSeconds: 5 });
+  assert.deepEqual(config.kostal, {
+    host: "",
+    id: "",
+    username: "pvserver",
+    password: "pvwr",
+    timeoutSeconds: 5,
+  });
   assert.equal(config.scrapeIntervalSeconds, 10);
   assert.equal(config.logLevel, "info");
   assert.deepEqual(
-    { host: config.mqtt.host, port: config.mqtt.port, topic: config.mqtt.topic, keepalive: config.mqtt.keepaliveSeconds },
+    {
+      host: config.mqtt.host,
+      port: config.mqtt.port,
+      topic: config.mqtt.topic,
+      keepalive: config.mqtt.keepaliveSeconds,
+    },
     { host: "", port: 1883, topic: "KOSTAL", keepalive: 60 },
   );
   assert.equal(config.mqtt.tls, false);

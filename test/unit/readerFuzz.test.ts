@@ -191,6 +191,11 @@ test("the fuzz check counts a known issue and passes a page or a non-page", () =
     "<tr><td>RS485 Kommunikation</td></tr></table></html>";
   assert.deepEqual(checkInput(page("1")), { parsed: true, scannerAnswered: true, known: [], finding: null });
   // A 309-digit AC power was once read as Infinity without a word; now it is null with a warning.
-  assert.deepEqual(checkInput(page("9".repeat(309))), { parsed: true, scannerAnswered: true, known: [], finding: null });
+  assert.deepEqual(checkInput(page("9".repeat(309))), {
+    parsed: true,
+    scannerAnswered: true,
+    known: [],
+    finding: null,
+  });
   assert.equal(checkInput(page("1").replace("<tr><td>RS485 Kommunikation</td></tr>", "")).parsed, false);
 });
