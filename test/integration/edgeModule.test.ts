@@ -164,6 +164,19 @@ test("edgeHub restarted with its sessions lost: a desired patch after it is appl
   );
 });
 
+test("a twin response without a body (SDK pitfall 3): the module survives and telemetry goes on", async () => {
+  const connects = emulator.moduleState(MODULE).connectCount;
+  emulator.failNextTwinGet(MODULE, 500);
+  await emulator.dropConnections();
+  await module.waitForLine(/Azure IoT SDK failed inside its own handler/, 30_000);
+  await emulator.waitUntil(
+    () => (emulator.moduleState(MODULE).connectCount > connects + 1 ? true : undefined),
+    30_000,
+  );
+  const after = Date.now();
+  await emulator.waitForMessages(1, (m) => m.output === "telemetry" && tsOf(m) > after, 20_000);
+});
+
 test("an outage of edgeHub: readings wait and are delivered after, oldest first, none lost", async () => {
   const cut = Date.now();
   await emulator.pause();

@@ -190,6 +190,15 @@ export class EdgeHubEmulator extends EventEmitter<EdgeHubEvents> {
     return this.protocol.invokeMethod(moduleId, methodName, payload, timeoutMs);
   }
 
+  /**
+   * Answers the module's next twin GET with `status` and an empty body, as edgeHub does on some failures; the SDK
+   * then throws a TypeError where no caller can catch it (iot-edge.md, pitfall 3).
+   */
+  failNextTwinGet(moduleId: string, status = 500): void {
+    this.requireModule(moduleId);
+    this.protocol.failNextTwinGet(moduleId, status);
+  }
+
   moduleState(moduleId: string): ModuleConnectionState {
     this.requireModule(moduleId);
     return this.protocol.connections.state(moduleId);

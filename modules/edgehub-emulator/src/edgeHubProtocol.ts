@@ -35,6 +35,8 @@ export class EdgeHubProtocol {
   private readonly twins = new Map<string, ModuleTwin>();
   private readonly accepted = new WeakMap<Client, ConnectionInfo>();
   private readonly methodCalls = new PendingMethodCalls();
+  /** Twin GETs to answer with a status and an empty body (what crashes the SDK: iot-edge.md, pitfall 3). */
+  private readonly failingTwinGets = new Map<string, number>();
 
   constructor(
     private readonly identities: ModuleIdentities,
@@ -225,9 +227,21 @@ export class EdgeHubProtocol {
 
   private answerTwinGet(moduleId: string, rid: string): void {
     this.counters.twinGets++;
+    const failStatus = this.failingTwinGets.get(moduleId);
+    if (failStatus !== undefined) {
+      this.failingTwinGets.delete(moduleId);
+      const delivered = this.deliver(moduleId, topics.twinResponse(failStatus, rid), Buffer.alloc(0));
+      this.emit("twin", { kind: "get", moduleId, rid, delivered });
+      return;
+    }
     const body = Buffer.from(JSON.stringify(this.twin(moduleId)), "utf8");
     const delivered = this.deliver(moduleId, topics.twinResponse(200, rid), body);
     this.emit("twin", { kind: "get", moduleId, rid, delivered });
+  }
+
+  /** The module's next twin GET is answered with `status` and an empty body. */
+  failNextTwinGet(moduleId: string, status: number): void {
+    this.failingTwinGets.set(moduleId, status);
   }
 
   private applyReportedPatch(moduleId: string, rid: string, payload: Buffer): void {

@@ -17,12 +17,21 @@ function untilStopped(): Promise<void> {
   });
 }
 
+const libraryFaultHandlers: Array<(error: unknown) => boolean> = [];
+
+process.on("uncaughtException", (error) => {
+  if (libraryFaultHandlers.some((handler) => handler(error))) return;
+  process.stderr.write(`kostal2mqtt: internal error: ${error.stack ?? error.message}\n`);
+  process.exit(70);
+});
+
 const io: CommandIo = {
   env: process.env,
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   now: Date.now,
   untilStopped,
+  onLibraryFault: (handler) => libraryFaultHandlers.push(handler),
 };
 
 try {

@@ -6,6 +6,11 @@ export interface CommandIo {
   now: () => number;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   untilStopped: () => Promise<void>;
+  /**
+   * Registers a handler for exceptions a library throws where no caller can catch them (the Azure SDK does, on a
+   * twin response without a body). It returns true when it recognised and handled the error.
+   */
+  onLibraryFault: (handler: (error: unknown) => boolean) => void;
 }
 
 /** Wrong command-line use: the message is shown with the usage, exit code 2. */

@@ -40,6 +40,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       defaults,
       info: { version: VERSION, startedAt: new Date(io.now()).toISOString() },
       limits: { maxItems: 10_000, maxAgeMs: 24 * 3600_000 },
+      onLibraryFault: io.onLibraryFault,
     });
     outputs.push(edge.output);
     statusListeners.push(edge.onInverterStatus);

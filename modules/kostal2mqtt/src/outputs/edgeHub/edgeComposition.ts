@@ -22,6 +22,7 @@ export function createEdgeParts(options: {
   defaults: EnvDefaults;
   info: ModuleInfo;
   limits: QueueLimits;
+  onLibraryFault: (handler: (error: unknown) => boolean) => void;
 }): EdgeParts {
   const { env, log, redactor } = options;
   for (const name of ["EdgeHubConnectionString", "IotHubConnectionString"]) {
@@ -46,6 +47,7 @@ export function createEdgeParts(options: {
       output.kick();
     },
     onDisconnected: (reason) => log.warn(`edgeHub connection lost (${reason}); readings wait in the queue`),
+    onLibraryFault: options.onLibraryFault,
   });
   const output = new EdgeHubOutput({ session, log: log.child("edgehub"), limits: options.limits });
   return {

@@ -3,6 +3,9 @@ import { backoffMs, withTimeout } from "../../runtime/timeouts.js";
 import { Message, ModuleClient, Mqtt, type Twin } from "./azureSdk.js";
 import { edgeHubCa, MODEL_ID } from "./moduleClientFactory.js";
 
+/** A stack frame inside the Azure IoT SDK's packages. */
+const SDK_FRAME = /node_modules[\\/]azure-iot-(device|device-mqtt|mqtt-base|common)[\\/]/;
+
 export type MethodHandler = (payload: unknown) => Promise<{ status: number; payload: unknown }>;
 
 export interface EdgeHubSessionOptions {
@@ -13,6 +16,8 @@ export interface EdgeHubSessionOptions {
   onDesired(desired: unknown, whole: boolean): void;
   onConnected(): void;
   onDisconnected(reason: string): void;
+  /** Where to register for exceptions the SDK throws outside any call (see `CommandIo.onLibraryFault`). */
+  onLibraryFault?: (handler: (error: unknown) => boolean) => void;
   /** Twin calls are time-limited: after edgeHub lost the session `getTwin()` never resolves (iot-edge.md, 2). */
   twinTimeoutMs?: number;
   openTimeoutMs?: number;
@@ -36,7 +41,23 @@ export class EdgeHubSession {
   private retryTimer: NodeJS.Timeout | undefined;
   private generation = 0;
 
-  constructor(private readonly options: EdgeHubSessionOptions) {}
+  constructor(private readonly options: EdgeHubSessionOptions) {
+    options.onLibraryFault?.((error) => this.onSdkFault(error));
+  }
+
+  /**
+   * A twin response with an error status and no body makes the SDK throw a TypeError inside its MQTT message
+   * handler, where nothing can catch it (iot-edge.md, pitfall 3): the client is replaced, the process goes on.
+   */
+  private onSdkFault(error: unknown): boolean {
+    if (!(error instanceof Error) || !SDK_FRAME.test(error.stack ?? "")) return false;
+    this.options.log.warn(
+      "the Azure IoT SDK failed inside its own handler; replacing the edgeHub client",
+      error,
+    );
+    if (!this.stopped) this.rebuild(this.generation, "Azure IoT SDK fault");
+    return true;
+  }
 
   get isConnected(): boolean {
     return this.connected;

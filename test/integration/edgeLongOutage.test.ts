@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  startEdgeHubEmulator,
+  type EdgeHubEmulator,
+  type OutputMessage,
+} from "../../modules/edgehub-emulator/src/index.js";
+import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
+import { ModuleProcess } from "../support/moduleProcess.js";
+
+/**
+ * edgeHub away for five real minutes, longer than the SDK's own 240 s: the module must not crash, must keep
+ * polling, and must deliver every reading made during the outage, oldest first, once edgeHub is back.
+ */
+
+const MODULE = "kostal2mqtt";
+const OUTAGE_MS = 5 * 60_000 + 5_000;
+let emulator: EdgeHubEmulator;
+let simulator: PikoSimulator;
+let module: ModuleProcess;
+
+const tsOf = (message: OutputMessage) =>
+  (JSON.parse(message.body.toString("utf8")) as { ts_ms: number }).ts_ms;
+
+before(async () => {
+  simulator = new PikoSimulator({ model: "10.1" });
+  const host = new URL(await simulator.start()).host;
+  emulator = await startEdgeHubEmulator({
+    modules: [{ moduleId: MODULE, desired: { pollIntervalSeconds: 10 } }],
+  });
+  module = new ModuleProcess(["run"], { ...emulator.connectionStringEnvironment(MODULE), KOSTAL_HOST: host });
+  await emulator.waitForMessages(1, (m) => m.output === "telemetry", 30_000);
+});
+
+after(async () => {
+  const code = await module?.stop();
+  await emulator?.stop();
+  await simulator?.stop();
+  assert.equal(code, 0);
+});
+
+test(
+  "a five-minute edgeHub outage: no crash, every reading made meanwhile delivered after, in order",
+  { timeout: 8 * 60_000 },
+  async () => {
+    const cutAt = Date.now();
+    await emulator.pause();
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    assert.equal(
+      module.stderr.some((line) => /internal error/.test(line)),
+      false,
+      "no crash during the outage",
+    );
+    const resumedAt = Date.now();
+    await emulator.resume();
+    const during = await emulator.waitUntil(() => {
+      const made = emulator.messages.filter(
+        (m) => m.output === "telemetry" && tsOf(m) > cutAt && tsOf(m) < resumedAt,
+      );
+      return made.length >= 28 ? made : undefined;
+    }, 120_000);
+    const times = during.map(tsOf);
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      "oldest first",
+    );
+    for (let i = 1; i < times.length; i++)
+      assert.ok(times[i]! - times[i - 1]! < 15_000, "no reading lost in between");
+    assert.equal(new Set(during.map((m) => m.messageId)).size, during.length);
+  },
+);
