@@ -1,5 +1,6 @@
 import { arch, cpus, platform } from "node:os";
 import type { BenchSection } from "./harness.js";
+import { cycleBench } from "./cycleBench.js";
 import { parseBench } from "./parseBench.js";
 
 /**
@@ -11,7 +12,7 @@ import { parseBench } from "./parseBench.js";
  * `--json` prints one JSON document with every section's result instead of the tables; names select sections.
  */
 
-const SECTIONS: readonly BenchSection[] = [parseBench];
+const SECTIONS: readonly BenchSection[] = [parseBench, cycleBench];
 
 async function main(args: readonly string[]): Promise<number> {
   const json = args.includes("--json");

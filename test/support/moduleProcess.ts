@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { repoPath } from "./paths.js";
 
 /** The real kostal2mqtt process (`node dist/.../main.js <args>`), its output lines kept for assertions. */
@@ -10,8 +13,10 @@ export class ModuleProcess {
   private waiters: Array<() => void> = [];
 
   constructor(args: string[], env: Record<string, string | undefined>) {
+    // Each process gets its own data folder: persisted totals must not leak from one test into another.
+    const dataDir = mkdtempSync(join(tmpdir(), "k2m-data-"));
     this.child = spawn(process.execPath, [repoPath("dist/modules/kostal2mqtt/src/main.js"), ...args], {
-      env: { PATH: process.env.PATH, ...env },
+      env: { PATH: process.env.PATH, KOSTAL_DATA_DIR: dataDir, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.collect(this.child.stdout!, this.stdout);

@@ -6,6 +6,8 @@ import { ConsoleOutput } from "../outputs/consoleOutput.js";
 import type { InverterStatusReport, Output } from "../outputs/output.js";
 import { isEdgeEnvironment } from "../outputs/edgeHub/moduleClientFactory.js";
 import { Bridge } from "../runtime/bridge.js";
+import { siteNightOracle } from "../runtime/nightOracle.js";
+import { ReadingGuard } from "../runtime/readingGuard.js";
 import { VERSION } from "../version.js";
 import type { CommandIo } from "./io.js";
 
@@ -53,11 +55,19 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     );
   }
   if (outputs.length === 0) outputs.push(new ConsoleOutput(io.stdout));
+  const { site } = config;
   const bridge = new Bridge({
     outputs: [...outputs, statusTap(statusListeners)],
     log: log.child("bridge"),
     limits: { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: 256 * 1024 },
     now: io.now,
+    isNight: siteNightOracle(site.latitude, site.longitude),
+    zeroOnSleep: site.zeroOnSleep,
+    guard: new ReadingGuard({
+      replacedAfter: site.totalDropReadings,
+      dataDir: site.dataDir === "" ? null : site.dataDir,
+      warn: (message) => log.warn(message),
+    }),
   });
   log.info(`kostal2mqtt ${VERSION} starting; outputs: ${outputs.map((o) => o.name).join(", ")}`);
   // The environment's inverter is polled at once; under IoT Edge the twin's settings replace it when they come.

@@ -66,6 +66,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       problems.push(`${byPath.get(path ?? "") ?? path}: ${rest.join(": ")}`);
     }
   }
+  const site = config.get("site");
+  if ((site.latitude.trim() === "") !== (site.longitude.trim() === "")) {
+    problems.push("LATITUDE, LONGITUDE: give both or neither");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config.getProperties();
 }

@@ -19,6 +19,15 @@ export interface AppConfig {
   scrapeIntervalSeconds: number;
   logLevel: LogLevel;
   mqtt: MqttConfig;
+  site: SiteConfig;
+}
+
+export interface SiteConfig {
+  dataDir: string;
+  latitude: string;
+  longitude: string;
+  zeroOnSleep: boolean;
+  totalDropReadings: number;
 }
 
 export interface MqttConfig {
@@ -62,6 +71,18 @@ convict.addFormat({
   coerce: (value: unknown) =>
     typeof value === "string" ? (FLAG_WORDS[value.trim().toLowerCase()] ?? value) : value,
 });
+
+/** Empty, or a decimal number from -limit to limit (a coordinate). */
+function optionalCoordinate(limit: number) {
+  return (value: unknown): void => {
+    if (typeof value !== "string") throw new Error("must be text");
+    if (value.trim() === "") return;
+    const number = Number(value);
+    if (!/^-?\d+(\.\d+)?$/.test(value.trim()) || Math.abs(number) > limit) {
+      throw new Error(`must be a decimal number from -${limit} to ${limit} (degrees)`);
+    }
+  };
+}
 
 /** An MQTT topic to publish to: no wildcards, no NUL, no empty level at the start. */
 function publishTopic(allowEmpty: boolean) {
@@ -233,6 +254,38 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       format: numberBetween(10, 604800, true),
       default: 86400,
       env: "MQTT_MESSAGE_EXPIRY",
+    },
+  },
+  site: {
+    dataDir: {
+      doc: "Folder for state that must survive a restart (last totals, queued messages); its parent must exist",
+      format: printableText(1024),
+      default: "data",
+      env: "KOSTAL_DATA_DIR",
+    },
+    latitude: {
+      doc: "The site's latitude: with LONGITUDE, silence between sunset and sunrise is sleep, not a failure",
+      format: optionalCoordinate(90),
+      default: "",
+      env: "LATITUDE",
+    },
+    longitude: {
+      doc: "The site's longitude (see LATITUDE)",
+      format: optionalCoordinate(180),
+      default: "",
+      env: "LONGITUDE",
+    },
+    zeroOnSleep: {
+      doc: "When an inverter goes to sleep, publish one reading with power 0.0 and the totals held",
+      format: "flag",
+      default: true,
+      env: "ZERO_ON_SLEEP",
+    },
+    totalDropReadings: {
+      doc: "Readings in a row with a lower lifetime total before it is taken as a replaced device",
+      format: numberBetween(1, 1000, true),
+      default: 3,
+      env: "TOTAL_DROP_READINGS",
     },
   },
   logLevel: {

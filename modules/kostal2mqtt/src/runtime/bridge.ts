@@ -8,6 +8,8 @@ import type { Reading } from "../reading/reading.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../outputs/output.js";
 import type { InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
 import { InverterRunner } from "./inverterRunner.js";
+import { ReadingGuard } from "./readingGuard.js";
+import { ReadingPublisher } from "./readingPublisher.js";
 
 export interface InverterSettings {
   host: string;
@@ -30,6 +32,10 @@ export interface BridgeOptions {
   isNight?: NightOracle;
   /** How often a lasting fault is summarised in the log (one line per change otherwise). */
   faultSummaryMs?: number;
+  /** Checks counters before they are published; by default one without a data folder. */
+  guard?: ReadingGuard;
+  /** Publish one reading with power 0.0 and totals held when an inverter goes to sleep (default true). */
+  zeroOnSleep?: boolean;
 }
 
 export interface InverterStatus extends InverterStatusReport {
@@ -50,8 +56,14 @@ export class Bridge {
   private readonly lastStatusAt = new Map<string, number>();
   private readonly now: () => number;
 
+  private readonly publisher: ReadingPublisher;
+
   constructor(private readonly options: BridgeOptions) {
     this.now = options.now ?? Date.now;
+    const guard =
+      options.guard ??
+      new ReadingGuard({ replacedAfter: 3, dataDir: null, warn: (m) => options.log.warn(m) });
+    this.publisher = new ReadingPublisher(options.outputs, guard, options.log, options.zeroOnSleep ?? true);
   }
 
   async start(): Promise<void> {
@@ -141,8 +153,7 @@ export class Bridge {
   private sinkFor(id: string) {
     return {
       onReading: (reading: Reading, warnings: string[]) => {
-        for (const warning of warnings) this.options.log.warn(`inverter ${reading.inverter}: ${warning}`);
-        for (const output of this.options.outputs) output.publishReading(reading);
+        this.publisher.publish(reading, warnings);
         this.refreshStatus(id);
       },
       onStateChange: (change: StateChange) => this.onStateChange(id, change),
@@ -152,6 +163,7 @@ export class Bridge {
   }
 
   private onStateChange(id: string, change: StateChange): void {
+    if (change.to === "asleep") this.publisher.asleep(id, change.at);
     const line = `inverter ${id}: ${change.from} -> ${change.to}: ${change.message}`;
     if (FAILING.has(change.to)) this.options.log.warn(line);
     else this.options.log.info(line);

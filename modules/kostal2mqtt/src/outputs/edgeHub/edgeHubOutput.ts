@@ -153,6 +153,7 @@ export class EdgeHubOutput implements Output {
           const reason = results.find((r): r is PromiseRejectedResult => r.status === "rejected")
             ?.reason as unknown;
           this.options.log.warn(`${failed.length} message(s) wait for edgeHub`, reason);
+          this.options.session.reportSendFailure(reason instanceof Error ? reason.message : String(reason));
           break;
         }
       }

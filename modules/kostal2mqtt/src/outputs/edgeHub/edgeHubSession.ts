@@ -98,6 +98,15 @@ export class EdgeHubSession {
     await withTimeout(update, this.options.twinTimeoutMs ?? 10_000, "updating reported properties");
   }
 
+  /**
+   * A send failed or timed out while the client still believed itself connected (the SDK keeps retrying silently
+   * for about 240 s and may deliver its own queue later, out of order): the client is replaced, so the output's
+   * queue stays the one place messages wait, and they go out oldest first on the next connection.
+   */
+  reportSendFailure(reason: string): void {
+    if (this.connected) this.rebuild(this.generation, `sending failed: ${reason}`);
+  }
+
   /** Fetches the whole twin again (e.g. after a patch skipped a version); a failure means a new client. */
   refetchTwin(): void {
     void this.fetchTwin(this.generation);
