@@ -1,6 +1,8 @@
 import type { PikoSimulator } from "../modules/piko-simulator/src/index.js";
+import { repoPath } from "../test/support/paths.js";
 import { formatTable, median, type BenchSection } from "./harness.js";
-import { daytimeSimulator, OUTPUT_CONFIGS, OutputRig, type OutputConfig } from "./outputRigs.js";
+import { daytimeSimulator, OUTPUT_CONFIGS, OutputRig } from "./outputRigs.js";
+import { LADDER_LAYERS } from "./pollLadder.js";
 import {
   BenchChild,
   cpuSnapshot,
@@ -9,18 +11,20 @@ import {
   MAIN_SCRIPT,
   memoryMiB,
   NODE_VARIANTS,
+  residentSplitMiB,
   type CpuSnapshot,
 } from "./processProbe.js";
 
 /**
  * CPU per poll cycle and steady RSS of the real process (`node dist/.../main.js run`, the production command),
- * SCRAPE_INTERVAL=2, against its own simulated PIKO 10.1, for every output configuration, plain and with the
- * image's `--max-semi-space-size=1`. The eight processes run side by side (each is idle >99 % of the time, so
- * they hardly compete on two cores); each is measured on its own from /proc. The window runs from 1 s after the
- * start of poll WARMUP_POLLS to 1 s after the start of poll WARMUP_POLLS + MEASURED_POLLS, so it holds exactly
- * MEASURED_POLLS poll cycles, with everything the process does between polls (timers, keepalives, GC) charged to
- * them. RSS is sampled every second: steady is the median of the window's second half, peak its maximum; VmHWM is
- * the peak since the start (module loading included).
+ * SCRAPE_INTERVAL=2, each against its own simulated PIKO 10.1, for every output configuration, plain and with the
+ * image's `--max-semi-space-size=1`; beside them, in the same run, the reference ladder of pollLadder.ts (what
+ * Node itself costs on this machine for a timer, an HTTP poll, node-fetch, fetch + parse at the same interval).
+ * All processes run side by side (each is idle >99 % of the time) and each is measured on its own from /proc.
+ * The window runs from 1 s after the start of poll WARMUP_POLLS to 1 s after the start of poll
+ * WARMUP_POLLS + MEASURED_POLLS: exactly MEASURED_POLLS cycles, with all the process does between polls
+ * (timers, keepalives, GC) charged to them. RSS is sampled every second: steady is the median of the window's
+ * second half, peak its maximum; VmHWM is the peak since the start (module loading included).
  */
 
 const SCRAPE_INTERVAL_S = 2;
@@ -31,11 +35,13 @@ const SETTLE_MS = 1000;
 const RSS_EVERY_MS = 1000;
 const BUDGET_CPU_MS = 1;
 const BUDGET_RSS_MIB = 60;
+const LADDER_SCRIPT = repoPath("dist/bench/pollLadder.js");
 
 interface Run {
-  config: OutputConfig;
-  variant: string;
-  id: string;
+  /** `console`, `mqtt+edgehub`, ... or `ref: <layer>`. */
+  what: string;
+  node: string;
+  reference: boolean;
   child: BenchChild;
   simulator: PikoSimulator;
   polls: number;
@@ -43,12 +49,14 @@ interface Run {
   end: { cpu: CpuSnapshot; delivered: number } | null;
   rss: Array<{ atMs: number; mib: number }>;
   hwmMiB: number;
+  split: { anon: number; file: number } | null;
   error: string | null;
 }
 
 export interface CycleResult {
-  config: OutputConfig;
+  what: string;
   node: string;
+  reference: boolean;
   polls: number;
   delivered: number;
   cpuPerPollMs: number;
@@ -58,81 +66,134 @@ export interface CycleResult {
   rssSteadyMiB: number;
   rssPeakMiB: number;
   vmHwmMiB: number;
+  /** Anonymous and file-backed resident memory at the end of the window. */
+  anonMiB: number;
+  fileMiB: number;
   cpuPass: boolean;
   rssPass: boolean;
   error: string | null;
 }
 
-function idOf(config: OutputConfig, variantIndex: number): string {
-  return `cycle-${config.replace("+", "-")}-${variantIndex === 0 ? "plain" : "semi1"}`;
+/** Counts a poll (cycle) of `run`; takes the window's CPU snapshots after poll WARMUP and WARMUP + MEASURED. */
+function countPoll(run: Run, delivered: () => number): void {
+  run.polls++;
+  const snapshot = () => {
+    const cpu = cpuSnapshot(run.child.pid);
+    if (cpu === null) run.error ??= "the process ended";
+    return cpu === null ? null : { cpu, delivered: delivered() };
+  };
+  if (run.polls === WARMUP_POLLS) setTimeout(() => (run.start = snapshot()), SETTLE_MS);
+  if (run.polls === WARMUP_POLLS + MEASURED_POLLS) {
+    setTimeout(() => {
+      run.end = snapshot();
+      run.hwmMiB = memoryMiB(run.child.pid)?.hwm ?? Number.NaN;
+      run.split = residentSplitMiB(run.child.pid);
+    }, SETTLE_MS);
+  }
 }
 
-async function startRun(rig: OutputRig, config: OutputConfig, variantIndex: number): Promise<Run> {
-  const variant = NODE_VARIANTS[variantIndex]!;
-  const id = idOf(config, variantIndex);
+async function startRun(
+  what: string,
+  node: { name: string; flags: readonly string[] },
+  launch: (host: string) => { args: string[]; env: Record<string, string> },
+  reference: boolean,
+  delivered: (child: BenchChild) => () => number,
+): Promise<Run> {
   const { simulator, host } = await daytimeSimulator();
-  const env = {
-    ...rig.env(config, id),
-    KOSTAL_HOST: host,
-    KOSTAL_ID: id,
-    SCRAPE_INTERVAL: String(SCRAPE_INTERVAL_S),
-    LOG_LEVEL: "info",
-  };
-  const child = new BenchChild([...variant.flags, MAIN_SCRIPT, "run"], env);
-  rig.watch(id, child);
+  const { args, env } = launch(host);
+  const child = new BenchChild([...node.flags, ...args], env);
   const run: Run = {
-    ...{ config, variant: variant.name, id, child, simulator },
-    ...{ polls: 0, start: null, end: null, rss: [], hwmMiB: Number.NaN, error: null },
+    ...{ what, node: node.name, reference, child, simulator, polls: 0, start: null, end: null },
+    ...{ rss: [], hwmMiB: Number.NaN, split: null, error: null },
   };
-  const snapshot = () => {
-    const cpu = cpuSnapshot(child.pid);
-    if (cpu === null) run.error ??= "the process ended";
-    return cpu === null ? null : { cpu, delivered: rig.delivered(config, id) };
-  };
-  simulator.on("exchange", (exchange) => {
-    if (exchange.outcome !== "page") return;
-    run.polls++;
-    if (run.polls === WARMUP_POLLS) setTimeout(() => (run.start = snapshot()), SETTLE_MS);
-    if (run.polls === WARMUP_POLLS + MEASURED_POLLS) {
-      setTimeout(() => {
-        run.end = snapshot();
-        run.hwmMiB = memoryMiB(child.pid)?.hwm ?? Number.NaN;
-      }, SETTLE_MS);
-    }
-  });
+  const count = delivered(child);
+  // The timer reference polls nothing: its cycles are its output lines. Everything else: pages served.
+  if (what === "ref: timer") child.onLine((line, stream) => stream === "stdout" && countPoll(run, count));
+  else simulator.on("exchange", (exchange) => exchange.outcome === "page" && countPoll(run, count));
   void child.exited.then((code) => {
-    if (run.end === null) run.error ??= `exited early (code ${code}): ${run.child.stderrTail.slice(-3).join(" | ")}`;
+    if (run.end === null)
+      run.error ??= `exited early (code ${code}): ${child.stderrTail.slice(-3).join(" | ")}`;
   });
   return run;
 }
 
 function summarise(run: Run): CycleResult {
   const { start, end } = run;
-  const base = { config: run.config, node: run.variant, error: run.error };
-  if (start === null || end === null) {
-    return {
-      ...base,
-      ...{ polls: run.polls, delivered: 0, cpuPerPollMs: NaN, cpuPerPollTicksMs: NaN, cpuPercentOfCore: NaN },
-      ...{ rssSteadyMiB: NaN, rssPeakMiB: NaN, vmHwmMiB: run.hwmMiB, cpuPass: false, rssPass: false },
-    };
-  }
-  const window = run.rss.filter((sample) => sample.atMs >= start.cpu.atMs && sample.atMs <= end.cpu.atMs);
-  const secondHalf = window.filter((sample) => sample.atMs >= (start.cpu.atMs + end.cpu.atMs) / 2);
-  const cpuMs = (end.cpu.cpuNs - start.cpu.cpuNs) / 1e6;
-  const rssSteadyMiB = median(secondHalf.map((sample) => sample.mib));
+  const cpuMs = start && end ? (end.cpu.cpuNs - start.cpu.cpuNs) / 1e6 : NaN;
+  const from = start?.cpu.atMs ?? NaN;
+  const to = end?.cpu.atMs ?? NaN;
+  const window = run.rss.filter((sample) => sample.atMs >= from && sample.atMs <= to);
+  const rssSteadyMiB = median(window.filter((sample) => sample.atMs >= (from + to) / 2).map((s) => s.mib));
   return {
-    ...base,
-    polls: MEASURED_POLLS,
-    delivered: end.delivered - start.delivered,
+    ...{ what: run.what, node: run.node, reference: run.reference, polls: start && end ? MEASURED_POLLS : 0 },
+    delivered: start && end ? end.delivered - start.delivered : 0,
     cpuPerPollMs: cpuMs / MEASURED_POLLS,
-    cpuPerPollTicksMs: (end.cpu.ticksMs - start.cpu.ticksMs) / MEASURED_POLLS,
-    cpuPercentOfCore: (100 * cpuMs) / (end.cpu.atMs - start.cpu.atMs),
+    cpuPerPollTicksMs: start && end ? (end.cpu.ticksMs - start.cpu.ticksMs) / MEASURED_POLLS : NaN,
+    cpuPercentOfCore: (100 * cpuMs) / (to - from),
     rssSteadyMiB,
-    rssPeakMiB: Math.max(...window.map((sample) => sample.mib)),
+    rssPeakMiB: window.length > 0 ? Math.max(...window.map((sample) => sample.mib)) : NaN,
     vmHwmMiB: run.hwmMiB,
+    anonMiB: run.split?.anon ?? NaN,
+    fileMiB: run.split?.file ?? NaN,
     cpuPass: cpuMs / MEASURED_POLLS <= BUDGET_CPU_MS,
     rssPass: rssSteadyMiB <= BUDGET_RSS_MIB,
+    error: run.error,
   };
+}
+
+async function startAll(rig: OutputRig): Promise<Run[]> {
+  const runs: Run[] = [];
+  for (const config of OUTPUT_CONFIGS) {
+    for (const [index, node] of NODE_VARIANTS.entries()) {
+      const id = `cycle-${config.replace("+", "-")}-${index}`;
+      const launch = (host: string) => ({
+        args: [MAIN_SCRIPT, "run"],
+        env: {
+          ...rig.env(config, id),
+          ...{ KOSTAL_HOST: host, KOSTAL_ID: id, SCRAPE_INTERVAL: String(SCRAPE_INTERVAL_S), LOG_LEVEL: "info" },
+        },
+      });
+      const delivered = (child: BenchChild) => {
+        rig.watch(id, child);
+        return () => rig.delivered(config, id);
+      };
+      runs.push(await startRun(config, node, launch, false, delivered));
+    }
+  }
+  for (const layer of LADDER_LAYERS) {
+    const launch = (host: string) => ({
+      args: [LADDER_SCRIPT, layer, host, String(SCRAPE_INTERVAL_S * 1000)],
+      env: {},
+    });
+    const delivered = (child: BenchChild) => {
+      let lines = 0;
+      child.onLine((_line, stream) => stream === "stdout" && lines++);
+      return () => lines;
+    };
+    runs.push(await startRun(`ref: ${layer}`, NODE_VARIANTS[0]!, launch, true, delivered));
+  }
+  return runs;
+}
+
+function report(results: readonly CycleResult[], log: (line: string) => void): void {
+  const verdict = (result: CycleResult, ok: boolean) => (result.reference ? "-" : ok ? "PASS" : "FAIL");
+  const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "-");
+  const table = formatTable(
+    [
+      ...["output", "node", "polls", "delivered", "CPU ms/poll", "(ticks)", "CPU %"],
+      ...["RSS steady MiB", "peak", "VmHWM", "anon", "file", `CPU<=${BUDGET_CPU_MS}ms`, `RSS<=${BUDGET_RSS_MIB}MiB`],
+    ],
+    results.map((result) => [
+      ...[result.what, result.node, String(result.polls), String(result.delivered)],
+      ...[fixed(result.cpuPerPollMs, 2), fixed(result.cpuPerPollTicksMs, 1), fixed(result.cpuPercentOfCore, 3)],
+      ...[fixed(result.rssSteadyMiB, 1), fixed(result.rssPeakMiB, 1), fixed(result.vmHwmMiB, 1)],
+      ...[fixed(result.anonMiB, 1), fixed(result.fileMiB, 1)],
+      ...[verdict(result, result.cpuPass), verdict(result, result.rssPass)],
+    ]),
+  );
+  for (const line of table) log(line);
+  for (const result of results)
+    if (result.error !== null) log(`  ${result.what} ${result.node}: ${result.error}`);
 }
 
 export const cycleBench: BenchSection = {
@@ -140,7 +201,7 @@ export const cycleBench: BenchSection = {
   async run({ log }) {
     const loadBefore = loadAverage();
     const rig = await OutputRig.start(OUTPUT_CONFIGS);
-    const runs: Run[] = [];
+    let runs: Run[] = [];
     const sampler = setInterval(() => {
       for (const run of runs) {
         const memory = run.child.running ? memoryMiB(run.child.pid) : null;
@@ -148,9 +209,7 @@ export const cycleBench: BenchSection = {
       }
     }, RSS_EVERY_MS);
     try {
-      for (const config of OUTPUT_CONFIGS)
-        for (let variant = 0; variant < NODE_VARIANTS.length; variant++)
-          runs.push(await startRun(rig, config, variant));
+      runs = await startAll(rig);
       const deadline = performance.now() + ((WARMUP_POLLS + MEASURED_POLLS) * SCRAPE_INTERVAL_S + 30) * 1000;
       while (runs.some((run) => run.end === null && run.error === null) && performance.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -164,51 +223,24 @@ export const cycleBench: BenchSection = {
     const results = runs.map(summarise);
     const loadAfter = loadAverage();
 
-    const pass = (ok: boolean) => (ok ? "PASS" : "FAIL");
-    const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "-");
     log(
-      `The real process, SCRAPE_INTERVAL=${SCRAPE_INTERVAL_S}, ${MEASURED_POLLS} polls timed after ${WARMUP_POLLS} ` +
-        `of warm-up, all ${runs.length} side by side; load average ${loadBefore} before, ${loadAfter} after`,
+      `The real process and the reference ladder, every ${SCRAPE_INTERVAL_S} s, ${MEASURED_POLLS} polls timed ` +
+        `after ${WARMUP_POLLS}, ${runs.length} processes side by side; load average ${loadBefore} before, ` +
+        `${loadAfter} after`,
     );
-    log(`Command: node [flags] ${MAIN_SCRIPT.replace(`${process.cwd()}/`, "")} run; the image runs: ${imageCommand()}`);
+    log(`Command: node [flags] dist/modules/kostal2mqtt/src/main.js run; the image runs: ${imageCommand()}`);
     log("");
-    const table = formatTable(
-      [
-        "output",
-        "node",
-        "polls",
-        "delivered",
-        "CPU ms/poll",
-        "(ticks)",
-        "CPU %",
-        "RSS steady MiB",
-        "RSS peak",
-        "VmHWM",
-        `CPU<=${BUDGET_CPU_MS}ms`,
-        `RSS<=${BUDGET_RSS_MIB}MiB`,
-      ],
-      results.map((result) => [
-        result.config,
-        result.node,
-        String(result.polls),
-        String(result.delivered),
-        fixed(result.cpuPerPollMs, 3),
-        fixed(result.cpuPerPollTicksMs, 2),
-        fixed(result.cpuPercentOfCore, 3),
-        fixed(result.rssSteadyMiB, 1),
-        fixed(result.rssPeakMiB, 1),
-        fixed(result.vmHwmMiB, 1),
-        pass(result.cpuPass),
-        pass(result.rssPass),
-      ]),
+    report(results, log);
+    log("");
+    log("CPU: all threads' schedstat (ns) over the window / polls; (ticks): utime+stime, 10 ms resolution.");
+    log("ref: pollLadder.ts, one layer more per row: timer, + node:http GET, node-fetch instead, + parse + JSON.");
+    const judged = results.filter((result) => !result.reference);
+    const allPass = judged.every((result) => result.cpuPass && result.rssPass);
+    const pass = (ok: boolean) => (ok ? "PASS" : "FAIL");
+    log(
+      `Budgets (<= ${BUDGET_CPU_MS} ms CPU per poll: ${pass(judged.every((r) => r.cpuPass))}; ` +
+        `<= ${BUDGET_RSS_MIB} MiB steady RSS: ${pass(judged.every((r) => r.rssPass))}): ${pass(allPass)}`,
     );
-    for (const line of table) log(line);
-    for (const result of results)
-      if (result.error !== null) log(`  ${result.config} ${result.node}: ${result.error}`);
-    log("");
-    log("CPU: every thread's schedstat (ns) over the window / polls; (ticks): utime+stime, 10 ms resolution");
-    const allPass = results.every((result) => result.cpuPass && result.rssPass);
-    log(`Budgets (<= ${BUDGET_CPU_MS} ms CPU per poll, <= ${BUDGET_RSS_MIB} MiB steady RSS): ${pass(allPass)}`);
     return {
       budgets: { cpuPerPollMs: BUDGET_CPU_MS, rssSteadyMiB: BUDGET_RSS_MIB },
       scrapeIntervalSeconds: SCRAPE_INTERVAL_S,

@@ -80,6 +80,17 @@ export function memoryMiB(pid: number): { rss: number; hwm: number } | null {
   }
 }
 
+/** The resident memory split: anonymous (heaps, young generation, malloc) and file-backed (the node binary's pages). */
+export function residentSplitMiB(pid: number): { anon: number; file: number } | null {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? NaN);
+    return { anon: kib("Anonymous") / 1024, file: (kib("Rss") - kib("Anonymous")) / 1024 };
+  } catch {
+    return null;
+  }
+}
+
 /** The soft limit of open files this process (and its children) live under. */
 export function openFileLimit(): number {
   const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"));

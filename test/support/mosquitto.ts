@@ -122,6 +122,15 @@ export class Mosquitto {
     await this.run(requireMosquitto());
   }
 
+  /** An outage: the broker process ends (saving its persistence) until `resume()`. */
+  async pause(): Promise<void> {
+    await this.stopProcess();
+  }
+
+  async resume(): Promise<void> {
+    await this.run(requireMosquitto());
+  }
+
   async stop(): Promise<void> {
     await this.stopProcess();
     await rm(this.dir, { recursive: true, force: true });

@@ -6,12 +6,16 @@ import { ConsoleOutput } from "../outputs/consoleOutput.js";
 import type { InverterStatusReport, Output } from "../outputs/output.js";
 import { isEdgeEnvironment } from "../outputs/edgeHub/moduleClientFactory.js";
 import { Bridge } from "../runtime/bridge.js";
+import type { Entry } from "../outputs/deliveryQueue.js";
+import { StateFile } from "../runtime/stateFile.js";
 import { siteNightOracle } from "../runtime/nightOracle.js";
 import { ReadingGuard } from "../runtime/readingGuard.js";
 import { VERSION } from "../version.js";
 import type { CommandIo } from "./io.js";
 
 const STOP_DEADLINE_MS = 5000;
+/** Per output: 10,000 messages or a day, whichever is reached first; then the oldest go (counted). */
+const QUEUE_LIMITS = { maxItems: 10_000, maxAgeMs: 24 * 3600_000 };
 
 /**
  * `run [--print-config]`: the bridge. Under IoT Edge (IOTEDGE_* or EdgeHubConnectionString) it sends to edgeHub
@@ -30,6 +34,12 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   redactor.add(config.mqtt.password);
   const log = createLogger({ level: config.logLevel, write: io.stderr, now: io.now, redactor });
   const defaults = envDefaults(config);
+  const dataDir = config.site.dataDir === "" ? null : config.site.dataDir;
+  // Undelivered messages survive a restart during an outage: written every 2 s while they change, and at stop.
+  const persistence = <T>(name: string) => ({
+    file: new StateFile<Array<Entry<T>>>(dataDir, name, (message) => log.warn(message)),
+    everyMs: 2000,
+  });
   const outputs: Output[] = [];
   const statusListeners: Array<(status: InverterStatusReport) => void> = [];
   let attach: ((bridge: Bridge) => void) | null = null;
@@ -41,7 +51,8 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       redactor,
       defaults,
       info: { version: VERSION, startedAt: new Date(io.now()).toISOString() },
-      limits: { maxItems: 10_000, maxAgeMs: 24 * 3600_000 },
+      limits: QUEUE_LIMITS,
+      persistence: persistence("queue-edgehub.json"),
       onLibraryFault: io.onLibraryFault,
     });
     outputs.push(edge.output);
@@ -51,7 +62,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   if (config.mqtt.host !== "") {
     const { MqttOutput } = await import("../outputs/mqtt/mqttOutput.js");
     outputs.push(
-      new MqttOutput(config.mqtt, log.child("mqtt"), { maxItems: 10_000, maxAgeMs: 24 * 3600_000 }),
+      new MqttOutput(config.mqtt, log.child("mqtt"), QUEUE_LIMITS, persistence("queue-mqtt.json")),
     );
   }
   if (outputs.length === 0) outputs.push(new ConsoleOutput(io.stdout));
@@ -65,7 +76,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     zeroOnSleep: site.zeroOnSleep,
     guard: new ReadingGuard({
       replacedAfter: site.totalDropReadings,
-      dataDir: site.dataDir === "" ? null : site.dataDir,
+      dataDir,
       warn: (message) => log.warn(message),
     }),
   });

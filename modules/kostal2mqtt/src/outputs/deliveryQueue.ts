@@ -1,3 +1,5 @@
+import type { StateFile } from "../runtime/stateFile.js";
+
 /**
  * A bounded FIFO of messages waiting for delivery, oldest first. Full or too old: the oldest are dropped and
  * counted, never the newest (a consumer wants the latest state most). Items taken for delivery are either
@@ -8,20 +10,41 @@ export interface QueueLimits {
   maxAgeMs: number;
 }
 
-interface Entry<T> {
+export interface Entry<T> {
   item: T;
   enqueuedAt: number;
+}
+
+/** Where a queue keeps its messages across a restart (see StateFile); written at most every `everyMs`. */
+export interface QueuePersistence<T> {
+  file: StateFile<Array<Entry<T>>>;
+  everyMs: number;
 }
 
 export class DeliveryQueue<T> {
   private entries: Array<Entry<T>> = [];
   private head = 0;
+  /** Taken for delivery and not yet acknowledged: persisted too, so a crash mid-send loses nothing. */
+  private readonly inFlight = new Set<Entry<T>>();
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
   dropped = 0;
 
   constructor(
     private readonly limits: QueueLimits,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly persistence?: QueuePersistence<T>,
+  ) {
+    const stored = persistence?.file.read();
+    if (Array.isArray(stored)) {
+      for (const entry of stored) if (entry && typeof entry.enqueuedAt === "number") this.entries.push(entry);
+      while (this.size > this.limits.maxItems) this.dropOldest();
+    }
+    if (persistence) {
+      this.timer = setInterval(() => this.save(), persistence.everyMs);
+      this.timer.unref();
+    }
+  }
 
   get size(): number {
     return this.entries.length - this.head;
@@ -30,6 +53,7 @@ export class DeliveryQueue<T> {
   push(item: T): void {
     this.entries.push({ item, enqueuedAt: this.now() });
     while (this.size > this.limits.maxItems) this.dropOldest();
+    this.dirty = true;
   }
 
   /** Takes up to `count` items, oldest first, after dropping the ones that are too old. */
@@ -37,21 +61,42 @@ export class DeliveryQueue<T> {
     this.expire();
     const taken = this.entries.slice(this.head, this.head + count);
     this.head += taken.length;
+    for (const entry of taken) this.inFlight.add(entry);
     this.compact();
     return taken;
   }
 
   /** Puts items that failed to go out back in front, in their order, keeping their age. */
   requeue(entries: Array<Entry<T>>): void {
+    for (const entry of entries) this.inFlight.delete(entry);
     if (entries.length === 0) return;
     this.entries = [...entries, ...this.entries.slice(this.head)];
     this.head = 0;
     while (this.size > this.limits.maxItems) this.dropOldest();
   }
 
-  /** Every waiting item, oldest first (for persisting the queue). */
-  snapshot(): T[] {
-    return this.entries.slice(this.head).map((entry) => entry.item);
+  /** Items that went out: they are no longer kept for a restart. */
+  ack(entries: Array<Entry<T>>): void {
+    for (const entry of entries) this.inFlight.delete(entry);
+    if (entries.length > 0) this.dirty = true;
+  }
+
+  /** Every item not yet delivered (in flight first, then waiting), oldest first. */
+  snapshot(): Array<Entry<T>> {
+    return [...this.inFlight, ...this.entries.slice(this.head)];
+  }
+
+  /** Writes the queue to its file if it changed (atomic); called by the timer and on stop. */
+  save(): void {
+    if (!this.persistence || !this.dirty) return;
+    this.dirty = false;
+    this.persistence.file.write(this.snapshot());
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.dirty = true;
+    this.save();
   }
 
   private expire(): void {
@@ -62,6 +107,7 @@ export class DeliveryQueue<T> {
   private dropOldest(): void {
     this.head++;
     this.dropped++;
+    this.dirty = true;
     this.compact();
   }
 

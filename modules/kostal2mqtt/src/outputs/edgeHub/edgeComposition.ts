@@ -1,9 +1,9 @@
 import { DesiredProperties, type EnvDefaults } from "../../config/desiredProperties.js";
 import type { Logger, Redactor } from "../../log/logger.js";
 import type { Bridge } from "../../runtime/bridge.js";
-import type { QueueLimits } from "../deliveryQueue.js";
+import type { QueueLimits, QueuePersistence } from "../deliveryQueue.js";
 import type { InverterStatusReport } from "../output.js";
-import { EdgeHubOutput } from "./edgeHubOutput.js";
+import { EdgeHubOutput, type EdgeMessage } from "./edgeHubOutput.js";
 import { EdgeHubSession } from "./edgeHubSession.js";
 import { ModuleTwinSync, type ModuleInfo } from "./moduleTwinSync.js";
 
@@ -22,6 +22,7 @@ export function createEdgeParts(options: {
   defaults: EnvDefaults;
   info: ModuleInfo;
   limits: QueueLimits;
+  persistence?: QueuePersistence<EdgeMessage>;
   onLibraryFault: (handler: (error: unknown) => boolean) => void;
 }): EdgeParts {
   const { env, log, redactor } = options;
@@ -49,7 +50,12 @@ export function createEdgeParts(options: {
     onDisconnected: (reason) => log.warn(`edgeHub connection lost (${reason}); readings wait in the queue`),
     onLibraryFault: options.onLibraryFault,
   });
-  const output = new EdgeHubOutput({ session, log: log.child("edgehub"), limits: options.limits });
+  const output = new EdgeHubOutput({
+    session,
+    log: log.child("edgehub"),
+    limits: options.limits,
+    ...(options.persistence ? { persistence: options.persistence } : {}),
+  });
   return {
     output,
     attach(bridge) {

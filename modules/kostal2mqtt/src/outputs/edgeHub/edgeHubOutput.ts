@@ -2,7 +2,7 @@ import type { Logger } from "../../log/logger.js";
 import type { Reading } from "../../reading/reading.js";
 import { SCHEMA_VERSION } from "../../reading/reading.js";
 import { serialiseReading } from "../../reading/serialise.js";
-import { DeliveryQueue, type QueueLimits } from "../deliveryQueue.js";
+import { DeliveryQueue, type QueueLimits, type QueuePersistence } from "../deliveryQueue.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../output.js";
 import { Message } from "./azureSdk.js";
 import type { EdgeHubSession } from "./edgeHubSession.js";
@@ -66,6 +66,8 @@ export interface EdgeHubOutputOptions {
   session: EdgeHubSession;
   log: Logger;
   limits: QueueLimits;
+  /** Keeps undelivered messages across a restart. */
+  persistence?: QueuePersistence<EdgeMessage>;
   /** Messages in flight at once (QoS 1 publishes, acknowledged out of order). */
   window?: number;
   now?: () => number;
@@ -84,7 +86,7 @@ export class EdgeHubOutput implements Output {
   private stopped = false;
 
   constructor(private readonly options: EdgeHubOutputOptions) {
-    this.queue = new DeliveryQueue(options.limits, options.now);
+    this.queue = new DeliveryQueue(options.limits, options.now, options.persistence);
   }
 
   start(): Promise<void> {
@@ -99,6 +101,7 @@ export class EdgeHubOutput implements Output {
       if (this.queue.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     this.stopped = true;
+    this.queue.close();
     await this.options.session.stop();
   }
 
@@ -147,6 +150,7 @@ export class EdgeHubOutput implements Output {
           ),
         );
         const failed = batch.filter((_, i) => results[i]?.status === "rejected");
+        this.queue.ack(batch.filter((_, i) => results[i]?.status === "fulfilled"));
         this.delivered += batch.length - failed.length;
         if (failed.length > 0) {
           this.queue.requeue(failed);

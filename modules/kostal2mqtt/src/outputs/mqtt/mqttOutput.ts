@@ -4,7 +4,7 @@ import type { Logger } from "../../log/logger.js";
 import type { Reading } from "../../reading/reading.js";
 import { serialiseReading } from "../../reading/serialise.js";
 import { backoffMs } from "../../runtime/timeouts.js";
-import { DeliveryQueue, type QueueLimits } from "../deliveryQueue.js";
+import { DeliveryQueue, type QueueLimits, type QueuePersistence } from "../deliveryQueue.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../output.js";
 import { discoveryPayload } from "./homeAssistant.js";
 import { mqttClientOptions } from "./mqttClientOptions.js";
@@ -51,9 +51,10 @@ export class MqttOutput implements Output {
     private readonly config: MqttConfig,
     private readonly log: Logger,
     limits: QueueLimits,
+    persistence?: QueuePersistence<MqttMessage>,
   ) {
     this.topics = new MqttTopics(config.topic, config.discoveryPrefix, config.will);
-    this.queue = new DeliveryQueue(limits);
+    this.queue = new DeliveryQueue(limits, Date.now, persistence);
   }
 
   async start(): Promise<void> {
@@ -82,7 +83,13 @@ export class MqttOutput implements Output {
         new Promise((resolve) => setTimeout(resolve, Math.max(100, until - Date.now()))),
       ]).catch(() => undefined);
     }
-    await client.endAsync(false).catch(() => undefined);
+    this.queue.close();
+    // While the broker is away, a graceful end never completes: give it a moment, then force it.
+    const ended = await Promise.race([
+      client.endAsync(false).then(() => true, () => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000)),
+    ]);
+    if (!ended) client.end(true);
   }
 
   publishReading(reading: Reading): void {
@@ -260,6 +267,7 @@ export class MqttOutput implements Output {
         const batch = this.queue.take(64);
         const results = await Promise.allSettled(batch.map((entry) => this.publishNow(entry.item)));
         const failed = batch.filter((_, i) => results[i]?.status === "rejected");
+        this.queue.ack(batch.filter((_, i) => results[i]?.status === "fulfilled"));
         this.delivered += batch.length - failed.length;
         if (failed.length > 0) {
           this.queue.requeue(failed);
