@@ -74,6 +74,11 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     now: io.now,
     isNight: siteNightOracle(site.latitude, site.longitude),
     zeroOnSleep: site.zeroOnSleep,
+    backoff: {
+      maxMs: site.retryMaxSeconds * 1000,
+      authStartMs: site.authRetrySeconds * 1000,
+      authMaxMs: site.authRetrySeconds * 30_000,
+    },
     guard: new ReadingGuard({
       replacedAfter: site.totalDropReadings,
       dataDir,

@@ -28,6 +28,8 @@ export interface SiteConfig {
   longitude: string;
   zeroOnSleep: boolean;
   totalDropReadings: number;
+  retryMaxSeconds: number;
+  authRetrySeconds: number;
 }
 
 export interface MqttConfig {
@@ -280,6 +282,18 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       format: "flag",
       default: true,
       env: "ZERO_ON_SLEEP",
+    },
+    retryMaxSeconds: {
+      doc: "Longest pause between polls of an inverter that is asleep or unreachable (backoff cap)",
+      format: numberBetween(2, 3600, true),
+      default: 300,
+      env: "RETRY_MAX_SECONDS",
+    },
+    authRetrySeconds: {
+      doc: "First pause after refused credentials (doubling up to 30 times as long); wrong logins are never hammered",
+      format: numberBetween(2, 3600, true),
+      default: 60,
+      env: "AUTH_RETRY_SECONDS",
     },
     totalDropReadings: {
       doc: "Readings in a row with a lower lifetime total before it is taken as a replaced device",

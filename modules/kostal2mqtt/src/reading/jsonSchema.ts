@@ -1,6 +1,6 @@
 import { MEASUREMENT_FIELDS } from "./fields.js";
 import { INVERTER_STATUSES, STATUS_CODES } from "./status.js";
-import { SCHEMA_VERSION } from "./reading.js";
+import { HEADER_KEYS, SCHEMA_VERSION } from "./reading.js";
 
 export const READING_SCHEMA_ID = "https://github.com/kostal2mqtt/kostal2mqtt/schema/reading.schema.json";
 
@@ -24,21 +24,7 @@ export function readingJsonSchema(): Record<string, unknown> {
       "One normalised reading of a KOSTAL PIKO inverter. Measurements are floats, always written with a decimal point.",
     type: "object",
     additionalProperties: false,
-    required: [
-      "schema_version",
-      "inverter",
-      "model",
-      "name",
-      "rs485_address",
-      "ts",
-      "ts_ms",
-      "status",
-      "status_code",
-      "status_text",
-      "ac_power_w",
-      "energy_today_kwh",
-      "energy_total_kwh",
-    ],
+    required: [...HEADER_KEYS, "ac_power_w", "energy_today_kwh", "energy_total_kwh"],
     properties: {
       schema_version: { const: SCHEMA_VERSION },
       inverter: { description: "Inverter id", type: "string", pattern: "^[a-z0-9_-]{1,64}$" },

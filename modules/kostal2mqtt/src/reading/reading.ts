@@ -3,6 +3,20 @@ import { classifyStatus, STATUS_CODES, type InverterStatus } from "./status.js";
 
 export const SCHEMA_VERSION = 1;
 
+/** The header fields in the order they are written. */
+export const HEADER_KEYS = [
+  "schema_version",
+  "inverter",
+  "model",
+  "name",
+  "rs485_address",
+  "ts",
+  "ts_ms",
+  "status",
+  "status_code",
+  "status_text",
+] as const;
+
 /** The fields every reading carries, whatever the model. */
 export interface ReadingHeader {
   schema_version: typeof SCHEMA_VERSION;

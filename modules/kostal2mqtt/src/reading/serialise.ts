@@ -1,18 +1,5 @@
 import { MEASUREMENT_FIELDS } from "./fields.js";
-import type { Reading } from "./reading.js";
-
-const HEADER_KEYS = [
-  "schema_version",
-  "inverter",
-  "model",
-  "name",
-  "rs485_address",
-  "ts",
-  "ts_ms",
-  "status",
-  "status_code",
-  "status_text",
-] as const;
+import { HEADER_KEYS, type Reading } from "./reading.js";
 
 /**
  * A measurement is always written with a decimal point (`39116.0`, `0.7`), so that consumers that infer int vs

@@ -6,7 +6,7 @@ import type { FetchLimits } from "../piko/pageFetcher.js";
 import type { Timers } from "../poller.js";
 import type { Reading } from "../reading/reading.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../outputs/output.js";
-import type { InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
+import type { BackoffLimits, InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
 import { InverterRunner } from "./inverterRunner.js";
 import { ReadingGuard } from "./readingGuard.js";
 import { ReadingPublisher } from "./readingPublisher.js";
@@ -36,6 +36,7 @@ export interface BridgeOptions {
   guard?: ReadingGuard;
   /** Publish one reading with power 0.0 and totals held when an inverter goes to sleep (default true). */
   zeroOnSleep?: boolean;
+  backoff?: BackoffLimits;
 }
 
 export interface InverterStatus extends InverterStatusReport {
@@ -106,6 +107,7 @@ export class Bridge {
         now: this.now,
         ...(this.options.timers ? { timers: this.options.timers } : {}),
         ...(this.options.isNight ? { isNight: this.options.isNight } : {}),
+        ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
       });
       this.runners.set(id, { runner, settings: { ...wanted } });
       this.options.log.info(

@@ -33,6 +33,19 @@ export const MAX_BACKOFF_MS = 5 * 60_000;
 export const AUTH_BACKOFF_START_MS = 60_000;
 export const MAX_AUTH_BACKOFF_MS = 30 * 60_000;
 
+/** How far polls of a failing inverter are spread (RETRY_MAX_SECONDS, AUTH_RETRY_SECONDS). */
+export interface BackoffLimits {
+  maxMs: number;
+  authStartMs: number;
+  authMaxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffLimits = {
+  maxMs: MAX_BACKOFF_MS,
+  authStartMs: AUTH_BACKOFF_START_MS,
+  authMaxMs: MAX_AUTH_BACKOFF_MS,
+};
+
 const PRODUCING_STATUSES = new Set(["feeding_mpp", "feeding_limited", "feeding"]);
 
 export class InverterHealthTracker {
@@ -41,6 +54,7 @@ export class InverterHealthTracker {
   constructor(
     startedAt: number,
     private readonly isNight: NightOracle = () => null,
+    private readonly backoff: BackoffLimits = DEFAULT_BACKOFF,
   ) {
     this.health = {
       state: "starting",
@@ -79,9 +93,12 @@ export class InverterHealthTracker {
     const jitter = 0.9 + 0.2 * random();
     if (state === "auth_error") {
       // Never hammer a device with wrong credentials: it may lock the account or fall over.
-      return Math.round(Math.min(AUTH_BACKOFF_START_MS * 2 ** (failures - 1), MAX_AUTH_BACKOFF_MS) * jitter);
+      const { authStartMs, authMaxMs } = this.backoff;
+      return Math.round(Math.min(authStartMs * 2 ** (failures - 1), authMaxMs) * jitter);
     }
-    return Math.round(Math.min(intervalMs * 2 ** failures, MAX_BACKOFF_MS) * jitter);
+    return Math.round(
+      Math.min(intervalMs * 2 ** failures, Math.max(intervalMs, this.backoff.maxMs)) * jitter,
+    );
   }
 
   private failureState(error: unknown, at: number): InverterState {

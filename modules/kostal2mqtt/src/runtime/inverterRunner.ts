@@ -4,6 +4,7 @@ import { Poller, realTimers, type Timers } from "../poller.js";
 import type { Reading } from "../reading/reading.js";
 import {
   InverterHealthTracker,
+  type BackoffLimits,
   type InverterHealth,
   type NightOracle,
   type StateChange,
@@ -25,6 +26,7 @@ export interface InverterRunnerOptions {
   now?: () => number;
   timers?: Timers;
   isNight?: NightOracle;
+  backoff?: BackoffLimits;
 }
 
 /**
@@ -51,7 +53,7 @@ export class InverterRunner {
       limits: options.limits,
       now,
     });
-    this.tracker = new InverterHealthTracker(now(), options.isNight);
+    this.tracker = new InverterHealthTracker(now(), options.isNight, options.backoff);
     this.poller = new Poller({
       source: { id: options.id, read: () => this.poll() },
       delayMs: () => this.tracker.nextPollDelay(this.intervalMs),

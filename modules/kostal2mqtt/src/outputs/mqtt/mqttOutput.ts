@@ -86,7 +86,10 @@ export class MqttOutput implements Output {
     this.queue.close();
     // While the broker is away, a graceful end never completes: give it a moment, then force it.
     const ended = await Promise.race([
-      client.endAsync(false).then(() => true, () => true),
+      client.endAsync(false).then(
+        () => true,
+        () => true,
+      ),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000)),
     ]);
     if (!ended) client.end(true);
