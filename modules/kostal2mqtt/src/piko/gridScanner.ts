@@ -1,4 +1,5 @@
 import type { Cell, Grid, Row } from "./grid.js";
+import { classOf, GT, isAsciiLetter, isHtmlSpace, nameIs, SLASH, SPACE, Tag, tagAt } from "./htmlTokens.js";
 
 /**
  * The fast page reader: one pass over the page that builds the table grid without a DOM. It follows the HTML5
@@ -7,20 +8,6 @@ import type { Cell, Grid, Row } from "./grid.js";
  * than `&nbsp`, raw-text elements, tags cut off at the end). The caller then asks the cheerio reader, which is the
  * reference; a differential test keeps the two equal wherever this one answers.
  */
-
-const enum Tag {
-  Other,
-  Table,
-  Tr,
-  Td,
-  Th,
-  Tbody,
-  RawText, // script, style: skipped to their end tag
-  Title,
-  Unsupported, // elements whose content a browser parses differently, or that restructure tables
-  BodyOrHtml,
-  ColumnOrCaption,
-}
 
 const enum Mode {
   Table,
@@ -36,93 +23,8 @@ interface OpenTable {
   text: string;
 }
 
-const TAGS: ReadonlyMap<string, Tag> = new Map([
-  ["table", Tag.Table],
-  ["tr", Tag.Tr],
-  ["td", Tag.Td],
-  ["th", Tag.Th],
-  ["tbody", Tag.Tbody],
-  ["script", Tag.RawText],
-  ["style", Tag.RawText],
-  ["title", Tag.Title],
-  ["body", Tag.BodyOrHtml],
-  ["html", Tag.BodyOrHtml],
-  ["caption", Tag.ColumnOrCaption],
-  ["col", Tag.ColumnOrCaption],
-  ["colgroup", Tag.ColumnOrCaption],
-  ...[
-    "thead",
-    "tfoot",
-    "textarea",
-    "xmp",
-    "iframe",
-    "noembed",
-    "noframes",
-    "noscript",
-    "plaintext",
-    "template",
-    "svg",
-    "math",
-    "select",
-    "frameset",
-    "frame",
-    "pre", // a browser drops the newline right after <pre> and <listing>
-    "listing",
-  ].map((name) => [name, Tag.Unsupported] as const),
-]);
-
 class Unrecognised extends Error {}
 
-/** (length << 8 | first letter) of every special name: most ordinary tags are told apart without a slice. */
-const SPECIAL_SHAPES = new Set([...TAGS.keys()].map((name) => (name.length << 8) | name.charCodeAt(0)));
-
-/** The kind of the tag whose name is html[start, end), case-insensitively, allocating only when it may be special. */
-function tagAt(html: string, start: number, end: number): Tag {
-  const length = end - start;
-  const first = html.charCodeAt(start) | 0x20;
-  if (length === 2 && first === 0x74 /* t */) {
-    const second = html.charCodeAt(start + 1) | 0x20;
-    return second === 0x72 ? Tag.Tr : second === 0x64 ? Tag.Td : second === 0x68 ? Tag.Th : Tag.Other;
-  }
-  if (length > 9 || !SPECIAL_SHAPES.has((length << 8) | first)) return Tag.Other;
-  return TAGS.get(html.slice(start, end).toLowerCase()) ?? Tag.Other;
-}
-
-/** Whether html[start, end) is `lowerName`, ignoring ASCII case. */
-function nameIs(html: string, start: number, end: number, lowerName: string): boolean {
-  if (end - start !== lowerName.length) return false;
-  for (let i = 0; i < lowerName.length; i++) {
-    const code = html.charCodeAt(start + i);
-    const lower = code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
-    if (lower !== lowerName.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
-const SPACE = 1;
-const SLASH = 2;
-const GT = 4;
-const EQUALS = 8;
-/** Character classes of the tokenizer's stop characters, looked up instead of compared one by one. */
-const CHAR_CLASS = new Uint8Array(128);
-for (const code of [0x20, 0x0a, 0x09, 0x0d, 0x0c]) CHAR_CLASS[code] = SPACE;
-CHAR_CLASS[0x2f] = SLASH;
-CHAR_CLASS[0x3e] = GT;
-CHAR_CLASS[0x3d] = EQUALS;
-
-function classOf(code: number): number {
-  return code < 128 ? CHAR_CLASS[code]! : 0;
-}
-
-function isHtmlSpace(code: number): boolean {
-  return classOf(code) === SPACE;
-}
-
-function isAsciiLetter(code: number): boolean {
-  return (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a;
-}
-
-/** Cell text as the DOM reader makes it: white space collapsed, trimmed (`&nbsp` was decoded per text run). */
 function finishText(raw: string): string {
   const text = raw.trim();
   for (let i = 0; i < text.length; i++) {
