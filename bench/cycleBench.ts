@@ -28,7 +28,7 @@ import {
  */
 
 const SCRAPE_INTERVAL_S = 2;
-const WARMUP_POLLS = 5;
+const WARMUP_POLLS = 20;
 const MEASURED_POLLS = 30;
 /** After a poll starts, its work (fetch, parse, publish, acknowledgements) is over well within this. */
 const SETTLE_MS = 1000;
@@ -103,8 +103,18 @@ async function startRun(
   const { args, env } = launch(host);
   const child = new BenchChild([...node.flags, ...args], env);
   const run: Run = {
-    ...{ what, node: node.name, reference, child, simulator, polls: 0, start: null, end: null },
-    ...{ rss: [], hwmMiB: Number.NaN, split: null, error: null },
+    what,
+    node: node.name,
+    reference,
+    child,
+    simulator,
+    polls: 0,
+    start: null,
+    end: null,
+    rss: [],
+    hwmMiB: Number.NaN,
+    split: null,
+    error: null,
   };
   const count = delivered(child);
   // The timer reference polls nothing: its cycles are its output lines. Everything else: pages served.
@@ -125,7 +135,10 @@ function summarise(run: Run): CycleResult {
   const window = run.rss.filter((sample) => sample.atMs >= from && sample.atMs <= to);
   const rssSteadyMiB = median(window.filter((sample) => sample.atMs >= (from + to) / 2).map((s) => s.mib));
   return {
-    ...{ what: run.what, node: run.node, reference: run.reference, polls: start && end ? MEASURED_POLLS : 0 },
+    what: run.what,
+    node: run.node,
+    reference: run.reference,
+    polls: start && end ? MEASURED_POLLS : 0,
     delivered: start && end ? end.delivered - start.delivered : 0,
     cpuPerPollMs: cpuMs / MEASURED_POLLS,
     cpuPerPollTicksMs: start && end ? (end.cpu.ticksMs - start.cpu.ticksMs) / MEASURED_POLLS : NaN,
@@ -141,8 +154,8 @@ function summarise(run: Run): CycleResult {
   };
 }
 
-async function startAll(rig: OutputRig): Promise<Run[]> {
-  const runs: Run[] = [];
+/** Starts every run, adding each to `runs` at once so that a failure part way still stops those started. */
+async function startAll(rig: OutputRig, runs: Run[]): Promise<void> {
   for (const config of OUTPUT_CONFIGS) {
     for (const [index, node] of NODE_VARIANTS.entries()) {
       const id = `cycle-${config.replace("+", "-")}-${index}`;
@@ -150,7 +163,10 @@ async function startAll(rig: OutputRig): Promise<Run[]> {
         args: [MAIN_SCRIPT, "run"],
         env: {
           ...rig.env(config, id),
-          ...{ KOSTAL_HOST: host, KOSTAL_ID: id, SCRAPE_INTERVAL: String(SCRAPE_INTERVAL_S), LOG_LEVEL: "info" },
+          KOSTAL_HOST: host,
+          KOSTAL_ID: id,
+          SCRAPE_INTERVAL: String(SCRAPE_INTERVAL_S),
+          LOG_LEVEL: "info",
         },
       });
       const delivered = (child: BenchChild) => {
@@ -172,7 +188,6 @@ async function startAll(rig: OutputRig): Promise<Run[]> {
     };
     runs.push(await startRun(`ref: ${layer}`, NODE_VARIANTS[0]!, launch, true, delivered));
   }
-  return runs;
 }
 
 function report(results: readonly CycleResult[], log: (line: string) => void): void {
@@ -181,11 +196,23 @@ function report(results: readonly CycleResult[], log: (line: string) => void): v
   const table = formatTable(
     [
       ...["output", "node", "polls", "delivered", "CPU ms/poll", "(ticks)", "CPU %"],
-      ...["RSS steady MiB", "peak", "VmHWM", "anon", "file", `CPU<=${BUDGET_CPU_MS}ms`, `RSS<=${BUDGET_RSS_MIB}MiB`],
+      ...[
+        "RSS steady MiB",
+        "peak",
+        "VmHWM",
+        "anon",
+        "file",
+        `CPU<=${BUDGET_CPU_MS}ms`,
+        `RSS<=${BUDGET_RSS_MIB}MiB`,
+      ],
     ],
     results.map((result) => [
       ...[result.what, result.node, String(result.polls), String(result.delivered)],
-      ...[fixed(result.cpuPerPollMs, 2), fixed(result.cpuPerPollTicksMs, 1), fixed(result.cpuPercentOfCore, 3)],
+      ...[
+        fixed(result.cpuPerPollMs, 2),
+        fixed(result.cpuPerPollTicksMs, 1),
+        fixed(result.cpuPercentOfCore, 3),
+      ],
       ...[fixed(result.rssSteadyMiB, 1), fixed(result.rssPeakMiB, 1), fixed(result.vmHwmMiB, 1)],
       ...[fixed(result.anonMiB, 1), fixed(result.fileMiB, 1)],
       ...[verdict(result, result.cpuPass), verdict(result, result.rssPass)],
@@ -201,7 +228,7 @@ export const cycleBench: BenchSection = {
   async run({ log }) {
     const loadBefore = loadAverage();
     const rig = await OutputRig.start(OUTPUT_CONFIGS);
-    let runs: Run[] = [];
+    const runs: Run[] = [];
     const sampler = setInterval(() => {
       for (const run of runs) {
         const memory = run.child.running ? memoryMiB(run.child.pid) : null;
@@ -209,7 +236,7 @@ export const cycleBench: BenchSection = {
       }
     }, RSS_EVERY_MS);
     try {
-      runs = await startAll(rig);
+      await startAll(rig, runs);
       const deadline = performance.now() + ((WARMUP_POLLS + MEASURED_POLLS) * SCRAPE_INTERVAL_S + 30) * 1000;
       while (runs.some((run) => run.end === null && run.error === null) && performance.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -233,7 +260,9 @@ export const cycleBench: BenchSection = {
     report(results, log);
     log("");
     log("CPU: all threads' schedstat (ns) over the window / polls; (ticks): utime+stime, 10 ms resolution.");
-    log("ref: pollLadder.ts, one layer more per row: timer, + node:http GET, node-fetch instead, + parse + JSON.");
+    log(
+      "ref: pollLadder.ts, one layer more per row: timer, + node:http GET, node-fetch instead, + parse + JSON.",
+    );
     const judged = results.filter((result) => !result.reference);
     const allPass = judged.every((result) => result.cpuPass && result.rssPass);
     const pass = (ok: boolean) => (ok ? "PASS" : "FAIL");

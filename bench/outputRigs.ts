@@ -67,7 +67,10 @@ export class OutputRig {
     try {
       if (needs("mqtt")) {
         broker = await Mosquitto.start({ bridge: BRIDGE_PASSWORD, bench: SUBSCRIBER_PASSWORD });
-        subscriber = await mqtt.connectAsync(broker.url, { username: "bench", password: SUBSCRIBER_PASSWORD });
+        subscriber = await mqtt.connectAsync(broker.url, {
+          username: "bench",
+          password: SUBSCRIBER_PASSWORD,
+        });
         await subscriber.subscribeAsync("KOSTAL/+/state", { qos: 0 });
       }
       if (needs("edgehub")) emulator = await startEdgeHubEmulator({ maxRecordedMessages: 1000 });
@@ -121,7 +124,7 @@ export class OutputRig {
     const entry = this.deliveries.get(id);
     if (entry === undefined) return undefined;
     const times = sinksOf(config).map((sink) => entry[sink].firstAtMs);
-    return times.every((time) => time !== null) ? Math.max(...(times)) : undefined;
+    return times.every((time) => time !== null) ? Math.max(...times) : undefined;
   }
 
   async stop(): Promise<void> {

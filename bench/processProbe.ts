@@ -16,10 +16,12 @@ export const MIB = 1024 * 1024;
 /** The production command's script; the Dockerfiles run it as `node --max-semi-space-size=1 <script> run`. */
 export const MAIN_SCRIPT = repoPath("dist/modules/kostal2mqtt/src/main.js");
 
-/** Node flags of the two variants measured: plain, and what the images' CMD adds (Dockerfile.amd64 and arm*). */
+/** Node flags of the variants measured: plain, what the images' CMD adds (Dockerfile.amd64 and arm*), a proposal. */
 export const NODE_VARIANTS: ReadonlyArray<{ name: string; flags: readonly string[] }> = [
   { name: "plain", flags: [] },
   { name: "semi=1 (image)", flags: ["--max-semi-space-size=1"] },
+  // A proposal (see the bench report): no JIT, so no optimised code, no compiler threads' work and memory.
+  { name: "semi=1 jitless", flags: ["--max-semi-space-size=1", "--jitless"] },
 ];
 
 /** Simulated time running at real speed from noon on midsummer day, so every simulator is feeding. */

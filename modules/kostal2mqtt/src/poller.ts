@@ -39,10 +39,11 @@ export class Poller {
     this.timers = options.timers ?? realTimers;
   }
 
-  start(): void {
+  /** Starts the loop; the first poll after `firstDelayMs` (used to spread many inverters over the interval). */
+  start(firstDelayMs = 0): void {
     if (this.running) return;
     this.running = true;
-    this.schedule(0);
+    this.schedule(firstDelayMs);
   }
 
   stop(): void {

@@ -27,6 +27,7 @@ export class DeliveryQueue<T> {
   /** Taken for delivery and not yet acknowledged: persisted too, so a crash mid-send loses nothing. */
   private readonly inFlight = new Set<Entry<T>>();
   private dirty = false;
+  private savedEmpty = false;
   private timer: NodeJS.Timeout | undefined;
   dropped = 0;
 
@@ -90,7 +91,11 @@ export class DeliveryQueue<T> {
   save(): void {
     if (!this.persistence || !this.dirty) return;
     this.dirty = false;
-    this.persistence.file.write(this.snapshot());
+    const snapshot = this.snapshot();
+    // Connected and keeping up, the queue is empty at every save: one empty file is enough.
+    if (snapshot.length === 0 && this.savedEmpty) return;
+    this.savedEmpty = snapshot.length === 0;
+    this.persistence.file.write(snapshot);
   }
 
   close(): void {

@@ -95,6 +95,7 @@ export class Bridge {
         entry.runner.setInterval(this.intervalMs);
       }
     }
+    const started: InverterRunner[] = [];
     for (const [id, wanted] of settings.inverters) {
       if (!wanted.enabled || this.runners.has(id)) continue;
       const runner = new InverterRunner({
@@ -113,8 +114,10 @@ export class Bridge {
       this.options.log.info(
         `inverter ${id}: polling ${statusPageUrl(wanted.host).host} every ${this.intervalMs / 1000} s`,
       );
-      runner.start();
+      started.push(runner);
     }
+    // Many inverters: their polls are spread over the interval instead of all firing in the same tick.
+    started.forEach((runner, index) => runner.start((index * this.intervalMs) / started.length));
   }
 
   /** Polls one inverter (or all) now. Unknown id: undefined. */

@@ -64,8 +64,8 @@ export class InverterRunner {
     });
   }
 
-  start(): void {
-    this.poller.start();
+  start(firstDelayMs = 0): void {
+    this.poller.start(firstDelayMs);
   }
 
   stop(): void {

@@ -1,6 +1,7 @@
 import type { MqttClient } from "mqtt";
 import type { MqttConfig } from "../../config/schema.js";
 import type { Logger } from "../../log/logger.js";
+import { MEASUREMENT_FIELDS } from "../../reading/fields.js";
 import type { Reading } from "../../reading/reading.js";
 import { serialiseReading } from "../../reading/serialise.js";
 import { backoffMs } from "../../runtime/timeouts.js";
@@ -159,9 +160,11 @@ export class MqttOutput implements Output {
   /** Discovery for an inverter: on its first reading, when its fields change, and when Home Assistant restarts. */
   private sendDiscovery(reading: Reading, force: boolean): void {
     if (!this.config.discovery) return;
+    // What discovery depends on: built and compared cheaply on every reading, the payload only when it changes.
+    const signature = `${reading.model}|${reading.name}|${MEASUREMENT_FIELDS.map((f) => (reading[f.key] === undefined ? 0 : 1)).join("")}`;
+    if (!force && this.discovered.get(reading.inverter) === signature) return;
+    this.discovered.set(reading.inverter, signature);
     const payload = discoveryPayload(this.topics, reading);
-    if (!force && this.discovered.get(reading.inverter) === payload) return;
-    this.discovered.set(reading.inverter, payload);
     this.enqueue({ topic: this.topics.discovery(reading.inverter), payload, retain: true, expires: false });
   }
 
