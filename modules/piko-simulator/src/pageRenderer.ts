@@ -1,5 +1,6 @@
-import { PAGE_LABELS, type DisplayState, type Language } from "./languages.js";
+import { PAGE_LABELS, type Language } from "./languages.js";
 import { MODELS, type ModelId } from "./models.js";
+import type { InverterValues } from "./solarDay.js";
 import { buildTemplate, type PageTemplate, type SlotIndex, type SlotKey } from "./pageTemplate.js";
 
 /**
@@ -18,22 +19,17 @@ export interface PhaseValues {
   readonly powerW: number;
 }
 
-export interface PageValues {
+/**
+ * What the page shows: the inverter's values (when off, the page prints `x x x` instead of AC power and the
+ * string/phase values; entries beyond the model's slots are ignored) and who the inverter is.
+ */
+export interface PageValues extends InverterValues {
   readonly model: ModelId;
   readonly language: Language;
   /** Device name, `[A-Za-z0-9]` (the device allows no other characters). */
   readonly name: string;
   /** RS485 bus address, 1-255. */
   readonly rs485Address: number;
-  readonly state: DisplayState;
-  /** Ignored when off (the page shows `x x x`), as are the string and phase values. */
-  readonly acPowerW: number;
-  readonly energyTotalKwh: number;
-  readonly energyTodayKwh: number;
-  /** One entry per string slot of the model (String 1 first); more entries are ignored. */
-  readonly strings: readonly StringValues[];
-  /** One entry per phase slot of the model (L1 first); more entries are ignored. */
-  readonly phases: readonly PhaseValues[];
 }
 
 /** Device names: the PIKO settings page takes letters and digits only (piko.md). */
