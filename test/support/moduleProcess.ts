@@ -16,7 +16,8 @@ export class ModuleProcess {
     // Each process gets its own data folder: persisted totals must not leak from one test into another.
     const dataDir = mkdtempSync(join(tmpdir(), "k2m-data-"));
     this.child = spawn(process.execPath, [repoPath("dist/modules/kostal2mqtt/src/main.js"), ...args], {
-      env: { PATH: process.env.PATH, KOSTAL_DATA_DIR: dataDir, ...env },
+      // The health server is off unless a test turns it on: a fixed default port must not tie tests together.
+      env: { PATH: process.env.PATH, KOSTAL_DATA_DIR: dataDir, HEALTH_PORT: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.collect(this.child.stdout!, this.stdout);

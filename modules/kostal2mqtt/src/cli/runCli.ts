@@ -12,11 +12,13 @@ Commands:
            [--username U] [--password P] [--start ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N]
            [--night silent|refuse] [--bind 127.0.0.1|0.0.0.0]
                                    run the PIKO simulator on 127.0.0.1 (port 0: any free port)
+  healthcheck [--ready]            ask the running bridge's health server (HEALTH_PORT) for /healthz or /readyz
   schema                           print the JSON Schema of a reading
   dtdl-model                       print the module's DTDL v3 (Plug and Play) model
   help                             show this text
 
-Exit codes: 0 done, 1 the inverter could not be read, 2 wrong usage, input or configuration.`;
+Exit codes: 0 done, 1 the inverter could not be read (healthcheck: not healthy), 2 wrong usage, input or
+configuration.`;
 
 type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
@@ -25,6 +27,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   parse: async () => (await import("./parseCommand.js")).parseCommand,
   read: async () => (await import("./readCommand.js")).readCommand,
   simulate: async () => (await import("./simulateCli.js")).simulateCli,
+  healthcheck: async () => (await import("./healthcheckCommand.js")).healthcheckCommand,
   schema: async () => (await import("./schemaCommand.js")).schemaCommand,
   "dtdl-model": async () => (await import("./schemaCommand.js")).dtdlCommand,
 };

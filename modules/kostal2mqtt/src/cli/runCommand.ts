@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { envDefaults } from "../config/envSettings.js";
 import { loadConfig, redactedConfig } from "../config/loadConfig.js";
-import { createLogger, Redactor } from "../log/logger.js";
+import type { HealthConfig } from "../config/schema.js";
+import { createLogger, Redactor, type Logger } from "../log/logger.js";
+import type { HealthServer } from "../observability/healthServer.js";
 import { ConsoleOutput } from "../outputs/consoleOutput.js";
 import type { InverterStatusReport, Output } from "../outputs/output.js";
 import { isEdgeEnvironment } from "../outputs/edgeHub/moduleClientFactory.js";
@@ -89,13 +91,39 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   // The environment's inverter is polled at once; under IoT Edge the twin's settings replace it when they come.
   attach?.(bridge);
   bridge.apply(defaults);
+  const health = await startHealthServer(config.health, bridge, io, log, redactor);
   await bridge.start();
   if (defaults.inverters.size === 0)
     log.warn("no inverter configured yet: set KOSTAL_HOST or the twin's inverters");
   await io.untilStopped();
   log.info("stopping: flushing outputs");
   await bridge.stop(STOP_DEADLINE_MS);
+  await health?.stop();
   return 0;
+}
+
+async function startHealthServer(
+  settings: HealthConfig,
+  bridge: Bridge,
+  io: CommandIo,
+  log: Logger,
+  redactor: Redactor,
+): Promise<HealthServer | null> {
+  if (settings.port === 0) return null;
+  const { HealthServer } = await import("../observability/healthServer.js");
+  const server = new HealthServer({
+    ...settings,
+    state: () => ({
+      inverters: bridge.inverterStatuses(),
+      outputs: bridge.outputHealth(),
+      pollIntervalMs: bridge.pollIntervalMs,
+    }),
+    now: io.now,
+    log: log.child("health"),
+    redact: (text) => redactor.redact(text),
+  });
+  await server.start();
+  return server;
 }
 
 /** Passes inverter status changes to listeners that are not outputs (the module twin). */

@@ -37,6 +37,17 @@ export function configSettings(schema: object = CONFIG_SCHEMA, prefix = ""): Set
   });
 }
 
+/**
+ * An empty variable means "not set" for every setting, so that a template's `KEY=` line (`.env`, a deployment
+ * manifest's `"value": ""`) leaves the default in force instead of overriding it: `KOSTAL_PASSWORD=` must not
+ * replace the PIKO's `pvwr`.
+ */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+}
+
 /** Secrets may come from `<NAME>_FILE`, the way container secrets are mounted; the variable itself wins. */
 function withSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {
   const resolved = { ...env };
@@ -46,16 +57,66 @@ function withSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.Pro
     try {
       resolved[setting.env] = readFileSync(file, "utf8").replace(/\r?\n$/, "");
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-      problems.push(`${setting.env}_FILE: cannot read ${file} (${code})`);
+      problems.push(`${setting.env}_FILE: cannot read ${file} (${errorCode(error)})`);
     }
   }
   return resolved;
 }
 
-/** The configuration from the environment; throws ConfigError listing every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? "unreadable";
+}
+
+/**
+ * A certificate or key file that cannot be used is a configuration error, found at start and named with its
+ * variable: never a stack trace at the first connection. The content is never quoted (a key is a secret).
+ */
+function pemProblem(variable: string, file: string): string | null {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    return `${variable}: cannot read ${file} (${errorCode(error)})`;
+  }
+  return text.includes("-----BEGIN ") ? null : `${variable}: ${file} is not a PEM file (no -----BEGIN line)`;
+}
+
+function tlsProblems(config: AppConfig, env: NodeJS.ProcessEnv): string[] {
+  const { mqtt } = config;
+  const files: Array<[string, string]> = [
+    ["MQTT_CA_FILE", mqtt.caFile],
+    ["MQTT_CERT_FILE", mqtt.certFile],
+    ["MQTT_KEY_FILE", mqtt.keyFile],
+  ];
   const problems: string[] = [];
+  const given = files.filter(([, file]) => file !== "");
+  if (mqtt.host !== "" && mqtt.tls !== true && given.length > 0) {
+    // Certificates without TLS would connect in plain text while the user believes the link is protected.
+    problems.push(`${given.map(([name]) => name).join(", ")}: set, but MQTT_TLS is not true`);
+  }
+  if (mqtt.host !== "" && mqtt.tls === true) {
+    for (const [variable, file] of given) {
+      const problem = pemProblem(variable, file);
+      if (problem !== null) problems.push(problem);
+    }
+    if ((mqtt.certFile === "") !== (mqtt.keyFile === "")) {
+      problems.push(
+        "MQTT_CERT_FILE, MQTT_KEY_FILE: a client certificate needs its key, give both or neither",
+      );
+    }
+  }
+  const edgeCa = env.EdgeModuleCACertificateFile;
+  if (edgeCa !== undefined) {
+    const problem = pemProblem("EdgeModuleCACertificateFile", edgeCa);
+    if (problem !== null) problems.push(problem);
+  }
+  return problems;
+}
+
+/** The configuration from the environment; throws ConfigError listing every problem. */
+export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
+  const problems: string[] = [];
+  const env = withoutEmptyValues(rawEnv);
   const config = convict(CONFIG_SCHEMA, { env: withSecretFiles(env, problems), args: [] });
   try {
     config.validate({ allowed: "strict" });
@@ -70,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if ((site.latitude.trim() === "") !== (site.longitude.trim() === "")) {
     problems.push("LATITUDE, LONGITUDE: give both or neither");
   }
+  problems.push(...tlsProblems(config.getProperties(), env));
   if (problems.length > 0) throw new ConfigError(problems);
   return config.getProperties();
 }

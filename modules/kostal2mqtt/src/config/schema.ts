@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import convict, { type Schema } from "convict";
 import { InvalidInverterAddress, statusPageUrl } from "../piko/inverterAddress.js";
 import { isInverterId } from "../reading/reading.js";
@@ -20,6 +21,12 @@ export interface AppConfig {
   logLevel: LogLevel;
   mqtt: MqttConfig;
   site: SiteConfig;
+  health: HealthConfig;
+}
+
+export interface HealthConfig {
+  port: number;
+  bind: string;
 }
 
 export interface SiteConfig {
@@ -300,6 +307,23 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       format: numberBetween(1, 1000, true),
       default: 3,
       env: "TOTAL_DROP_READINGS",
+    },
+  },
+  health: {
+    port: {
+      doc: "Port of the health server (/healthz alive, /readyz ready); 0 turns it off",
+      format: numberBetween(0, 65535, true),
+      default: 8480,
+      env: "HEALTH_PORT",
+    },
+    bind: {
+      doc: "Address the health server listens on (the image sets 0.0.0.0 so the container runtime can reach it)",
+      format: (value: unknown) => {
+        if (typeof value !== "string" || !isIP(value))
+          throw new Error("must be an IP address such as 127.0.0.1");
+      },
+      default: "127.0.0.1",
+      env: "HEALTH_BIND",
     },
   },
   logLevel: {

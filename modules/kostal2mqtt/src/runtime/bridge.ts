@@ -77,6 +77,11 @@ export class Bridge {
     await Promise.all(this.options.outputs.map((output) => output.stop(deadlineMs)));
   }
 
+  /** The interval between two polls of an inverter, as last applied. */
+  get pollIntervalMs(): number {
+    return this.intervalMs;
+  }
+
   inverterIds(): string[] {
     return [...this.runners.keys()];
   }

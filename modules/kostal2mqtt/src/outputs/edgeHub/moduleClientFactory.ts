@@ -9,12 +9,16 @@ import { request } from "node:http";
 
 export { DTDL_MODEL_ID as MODEL_ID } from "../../reading/dtdlModel.js";
 
-/** True when the process runs as an IoT Edge module (or is pointed at an edgeHub by connection string). */
+/**
+ * True when the process runs as an IoT Edge module (or is pointed at an edgeHub by connection string). An empty
+ * variable counts as not set, as for every setting.
+ */
 export function isEdgeEnvironment(env: NodeJS.ProcessEnv): boolean {
+  const set = (name: string) => (env[name] ?? "").trim() !== "";
   return (
-    env.EdgeHubConnectionString !== undefined ||
-    env.IotHubConnectionString !== undefined ||
-    Object.keys(env).some((name) => name.startsWith("IOTEDGE_"))
+    set("EdgeHubConnectionString") ||
+    set("IotHubConnectionString") ||
+    Object.keys(env).some((name) => name.startsWith("IOTEDGE_") && set(name))
   );
 }
 
@@ -48,7 +52,8 @@ function fetchTrustBundle(workloadUri: string, timeoutMs: number): Promise<strin
 
 /** The CA the client must trust: the connection-string path's file, or edgelet's trust bundle. */
 export async function edgeHubCa(env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<string | undefined> {
-  if (env.EdgeModuleCACertificateFile !== undefined) return readFile(env.EdgeModuleCACertificateFile, "utf8");
+  if ((env.EdgeModuleCACertificateFile ?? "") !== "")
+    return readFile(env.EdgeModuleCACertificateFile as string, "utf8");
   if (env.IOTEDGE_WORKLOADURI !== undefined) return fetchTrustBundle(env.IOTEDGE_WORKLOADURI, timeoutMs);
   return undefined;
 }

@@ -1,0 +1,101 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "../log/logger.js";
+import { readiness, type ReadinessInput } from "./readiness.js";
+
+export interface HealthServerOptions {
+  port: number;
+  bind: string;
+  /** The bridge's current view, asked on every /readyz request. */
+  state: () => Omit<ReadinessInput, "now">;
+  now: () => number;
+  log: Logger;
+  /** Removes secrets from anything the server answers with (inverter and output messages). */
+  redact: (text: string) => string;
+}
+
+/**
+ * `/healthz` (the process is alive and its event loop answers) and `/readyz` (the job is being done, see
+ * readiness.ts), for container health checks and orchestrators. A port that cannot be had is this server's fault
+ * alone: it is logged and the bridge goes on without it.
+ */
+export class HealthServer {
+  private server: Server | null = null;
+  private readonly startedAt: number;
+
+  constructor(private readonly options: HealthServerOptions) {
+    this.startedAt = options.now();
+  }
+
+  /** The port actually listened on (useful with port numbers chosen by the system), or null. */
+  get port(): number | null {
+    const address = this.server?.address();
+    return typeof address === "object" && address !== null ? address.port : null;
+  }
+
+  async start(): Promise<void> {
+    const { port, bind, log } = this.options;
+    const server = createServer((request, response) => this.answer(request, response));
+    // Health probes open a connection per check; none may hold the process open at stop.
+    server.keepAliveTimeout = 1000;
+    server.requestTimeout = 5000;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, bind, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      log.error(`health server cannot listen on ${bind}:${port} (${code}); /healthz and /readyz are off`);
+      return;
+    }
+    server.on("error", (error) => log.warn("health server", error));
+    this.server = server;
+    log.info(
+      `health server on http://${bind.includes(":") ? `[${bind}]` : bind}:${this.port}/healthz and /readyz`,
+    );
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server === null) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  private answer(request: IncomingMessage, response: ServerResponse): void {
+    const path = (request.url ?? "/").split("?")[0];
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      this.send(response, 405, { error: "only GET and HEAD" }, { allow: "GET, HEAD" });
+      return;
+    }
+    if (path === "/healthz") {
+      const uptimeSeconds = Math.round((this.options.now() - this.startedAt) / 1000);
+      this.send(response, 200, { status: "alive", uptime_s: uptimeSeconds });
+    } else if (path === "/readyz") {
+      const verdict = readiness({ ...this.options.state(), now: this.options.now() });
+      this.send(response, verdict.ready ? 200 : 503, verdict);
+    } else {
+      this.send(response, 404, { error: "not found; try /healthz or /readyz" });
+    }
+  }
+
+  private send(
+    response: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    const text = this.options.redact(JSON.stringify(body));
+    response.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      ...headers,
+    });
+    response.end(text);
+  }
+}
