@@ -69,24 +69,36 @@ function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): In
   if (!isObject(entry)) return `${id}: must be an object {host, username, password, enabled}`;
   const unknown = Object.keys(entry).filter((key) => !INVERTER_KEYS.has(key));
   if (unknown.length > 0) return `${id}: unknown key ${unknown.map((k) => `'${k.slice(0, 32)}'`).join(", ")}`;
-  if (typeof entry.host !== "string") return `${id}.host: must be text`;
-  try {
-    statusPageUrl(entry.host);
-  } catch (error) {
-    return `${id}.host: ${error instanceof InvalidInverterAddress ? error.message : "is not a valid address"}`;
+  if (entry.enabled !== undefined && typeof entry.enabled !== "boolean")
+    return `${id}.enabled: must be true or false`;
+  const enabled = entry.enabled ?? true;
+  // The environment's inverter may be named by its id alone ({"enabled": false} turns it off); another needs a host.
+  const inherited = defaults.inverters.get(id);
+  if (entry.host === undefined && inherited === undefined && enabled)
+    return `${id}.host: missing (the address of the inverter)`;
+  if (entry.host !== undefined) {
+    if (typeof entry.host !== "string") return `${id}.host: must be text`;
+    try {
+      statusPageUrl(entry.host);
+    } catch (error) {
+      return `${id}.host: ${error instanceof InvalidInverterAddress ? error.message : "is not a valid address"}`;
+    }
   }
   if (entry.username !== undefined && !printable(entry.username, 64))
     return `${id}.username: must be text of at most 64 characters`;
   if (entry.password !== undefined && !printable(entry.password, 128))
     return `${id}.password: must be text of at most 128 characters`;
-  if (entry.enabled !== undefined && typeof entry.enabled !== "boolean")
-    return `${id}.enabled: must be true or false`;
   return {
-    host: entry.host.trim(),
-    username: entry.username ?? defaults.username,
-    password: entry.password ?? defaults.password,
-    enabled: entry.enabled ?? true,
+    host: typeof entry.host === "string" ? entry.host.trim() : (inherited?.host ?? ""),
+    username: entry.username ?? inherited?.username ?? defaults.username,
+    password: entry.password ?? inherited?.password ?? defaults.password,
+    enabled,
   };
+}
+
+/** Inverter entries of a desired `inverters` map (keys starting with `$` are IoT Hub's metadata). */
+function inverterEntries(value: Json): Array<[string, unknown]> {
+  return Object.entries(value).filter(([key]) => !key.startsWith("$"));
 }
 
 export function validateInverters(
@@ -95,7 +107,7 @@ export function validateInverters(
 ): Map<string, InverterSettings> | string {
   if (!isObject(value))
     return "must be an object mapping inverter ids to {host, username, password, enabled}";
-  const entries = Object.entries(value).filter(([key]) => !key.startsWith("$"));
+  const entries = inverterEntries(value);
   if (entries.length > MAX_INVERTERS) return `at most ${MAX_INVERTERS} inverters`;
   const result = new Map<string, InverterSettings>();
   const problems: string[] = [];
@@ -128,6 +140,11 @@ export class DesiredProperties {
 
   get currentVersion(): number {
     return this.version;
+  }
+
+  /** The inverters in force: the environment's until the twin names others. */
+  get currentInverters(): ReadonlyMap<string, InverterSettings> {
+    return this.inverters;
   }
 
   /** The whole desired document (twin GET); null when it is not newer than what was applied. */
@@ -177,28 +194,7 @@ export class DesiredProperties {
               ad: `rejected: ${problem}; ${this.interval} s stays in force`,
             };
     }
-    const inverters = this.desired.inverters;
-    if (inverters === undefined) {
-      this.inverters = this.defaults.inverters;
-      reported.inverters = {
-        value: publicInverters(this.inverters),
-        ac: 203,
-        av: 0,
-        ad: "default (KOSTAL_HOST)",
-      };
-    } else {
-      const checked = validateInverters(inverters, this.defaults);
-      if (typeof checked !== "string") this.inverters = checked;
-      reported.inverters =
-        typeof checked === "string"
-          ? {
-              value: publicInverters(this.inverters),
-              ac: 400,
-              av,
-              ad: `rejected: ${checked}; the last good set stays in force`,
-            }
-          : { value: publicInverters(this.inverters), ac: 200, av, ad: "applied" };
-    }
+    reported.inverters = this.evaluateInverters(av);
     const unknownNow = Object.keys(this.desired).filter((key) => !KNOWN.has(key) && !key.startsWith("$"));
     for (const key of unknownNow) {
       reported[key] = { value: null, ac: 400, av, ad: "rejected: unknown property" };
@@ -211,5 +207,41 @@ export class DesiredProperties {
       }
     }
     return { settings: { pollIntervalSeconds: this.interval, inverters: this.inverters }, reported, gap };
+  }
+
+  /**
+   * An absent or empty map means "the environment's inverter" (KOSTAL_HOST): a manifest that ships
+   * `"inverters": {}` must not silently stop the polling. A non-empty map replaces the environment's inverter;
+   * turning every inverter off is an explicit act (`"enabled": false`), which the acknowledgement spells out.
+   */
+  private evaluateInverters(av: number): Ack {
+    const desired = this.desired.inverters;
+    const useEnvironment = (ad: string, ac: 200 | 203, version: number): Ack => {
+      this.inverters = this.defaults.inverters;
+      return { value: publicInverters(this.inverters), ac, av: version, ad };
+    };
+    const fallback =
+      this.defaults.inverters.size > 0
+        ? "default (KOSTAL_HOST)"
+        : "no inverter in KOSTAL_HOST either: waiting for configuration";
+    if (desired === undefined) return useEnvironment(fallback, 203, 0);
+    if (isObject(desired) && inverterEntries(desired).length === 0)
+      return useEnvironment(`applied: no inverter in the twin; ${fallback}`, 200, av);
+    const checked = validateInverters(desired, this.defaults);
+    if (typeof checked === "string") {
+      return {
+        value: publicInverters(this.inverters),
+        ac: 400,
+        av,
+        ad: `rejected: ${checked}; the last good set stays in force`,
+      };
+    }
+    this.inverters = checked;
+    const enabled = [...checked.values()].filter((settings) => settings.enabled).length;
+    const ad =
+      enabled === 0
+        ? "applied: every inverter is disabled, none is polled"
+        : `applied: ${enabled} inverter(s) polled`;
+    return { value: publicInverters(this.inverters), ac: 200, av, ad };
   }
 }

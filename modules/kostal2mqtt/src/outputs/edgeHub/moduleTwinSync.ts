@@ -20,6 +20,8 @@ const REPORT_THROTTLE_MS = 30_000;
 export class ModuleTwinSync {
   private pending: Record<string, unknown> = {};
   private readonly inverterState: Record<string, unknown> = {};
+  /** The inverters the twin (or the environment) names, enabled or not, as last applied. */
+  private configured: ReadonlyMap<string, { enabled: boolean }>;
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
   session: EdgeHubSession | null = null;
@@ -30,7 +32,9 @@ export class ModuleTwinSync {
     private readonly info: ModuleInfo,
     private readonly log: Logger,
     private readonly redactor: Redactor,
-  ) {}
+  ) {
+    this.configured = desired.currentInverters;
+  }
 
   readonly methods: Record<string, MethodHandler> = {
     readNow: (payload) => this.readNow(payload),
@@ -47,10 +51,40 @@ export class ModuleTwinSync {
       const type = ack.ac === 400 ? "config_rejected" : "config_applied";
       if (ack.ac !== 203)
         this.bridge.publishEvent({ type, subject: undefined, message: `${key}: ${ack.ad}` });
-      this.log.info(`desired ${key} (version ${ack.av}): ${ack.ad}`);
+      const line = `desired ${key} (version ${ack.av}): ${ack.ad}`;
+      if (ack.ac === 400) this.log.warn(line);
+      else this.log.info(line);
     }
-    this.report({ ...evaluation.reported, module: this.moduleReport() }, true);
+    const inverterChanges = this.configuredInvertersChanged(evaluation.settings.inverters);
+    const moduleReport = this.moduleReport();
+    if (moduleReport.state !== "polling") this.log.warn(`${String(moduleReport.message)}`);
+    this.report({ ...evaluation.reported, ...inverterChanges, module: moduleReport }, true);
     if (evaluation.gap) this.session?.refetchTwin();
+  }
+
+  /**
+   * Inverters no longer named leave the reported state (null deletes the key in the twin), so that the twin never
+   * says `producing` for an inverter nobody polls; disabled ones stay, marked as such.
+   */
+  private configuredInvertersChanged(
+    inverters: ReadonlyMap<string, { enabled: boolean }>,
+  ): Record<string, unknown> {
+    const changes: Record<string, unknown> = {};
+    const since = new Date().toISOString();
+    for (const id of this.configured.keys()) {
+      if (inverters.has(id)) continue;
+      this.log.info(`inverter ${id}: removed from the configuration`);
+      delete this.inverterState[id];
+      changes[id] = null;
+    }
+    for (const [id, settings] of inverters) {
+      if (settings.enabled || this.configured.get(id)?.enabled === false) continue;
+      this.log.info(`inverter ${id}: disabled`);
+      this.inverterState[id] = { model: null, name: null, state: "disabled", since, lastReading: null };
+      changes[id] = this.inverterState[id];
+    }
+    this.configured = new Map([...inverters].map(([id, settings]) => [id, { enabled: settings.enabled }]));
+    return Object.keys(changes).length === 0 ? {} : { inverterState: changes };
   }
 
   onConnected(): void {
@@ -78,14 +112,18 @@ export class ModuleTwinSync {
 
   private moduleReport(): Record<string, unknown> {
     const ids = this.bridge.inverterIds();
+    const base = { version: this.info.version, startedAt: this.info.startedAt };
+    if (ids.length > 0) return { ...base, state: "polling", message: `polling ${ids.length} inverter(s)` };
+    if (this.configured.size > 0)
+      return {
+        ...base,
+        state: "disabled",
+        message: "every configured inverter is disabled: nothing is polled",
+      };
     return {
-      version: this.info.version,
-      startedAt: this.info.startedAt,
-      state: ids.length === 0 ? "waiting for configuration" : "polling",
-      message:
-        ids.length === 0
-          ? "no inverter configured: set KOSTAL_HOST or the desired property inverters"
-          : `polling ${ids.length} inverter(s)`,
+      ...base,
+      state: "waiting for configuration",
+      message: "no inverter configured: set KOSTAL_HOST or the desired property inverters",
     };
   }
 
