@@ -1,10 +1,17 @@
-import { MEASUREMENT_FIELDS } from "./fields.js";
+import { MEASUREMENT_FIELDS, type Unit } from "./fields.js";
 import { INVERTER_STATUSES } from "./status.js";
 
 export const DTDL_MODEL_ID = "dtmi:kostal2mqtt:PikoBridge;1";
 
-/** DTDL units of the field table's units. */
-const DTDL_UNITS: Readonly<Record<string, { semantic: string; unit: string }>> = {
+/**
+ * The semantic types (`Power`, `Energy`, ...) and their units are not DTDL v3 itself but its QuantitativeTypes
+ * extension: without this context Microsoft's parser rejects them as undefined terms, and so does every Plug and
+ * Play consumer that validates the model (DTDL.quantitativeTypes.v1.md in Azure/opendigitaltwins-dtdl).
+ */
+export const DTDL_CONTEXT = ["dtmi:dtdl:context;3", "dtmi:dtdl:extension:quantitativeTypes;1"] as const;
+
+/** Keyed by the field table's unit type, so a new unit there does not compile until it has a DTDL unit here. */
+const DTDL_UNITS: Readonly<Record<Unit, { semantic: string; unit: string }>> = {
   W: { semantic: "Power", unit: "watt" },
   V: { semantic: "Voltage", unit: "volt" },
   A: { semantic: "Current", unit: "ampere" },
@@ -32,14 +39,58 @@ const HEADER_TELEMETRY = [
 ];
 
 /**
+ * The read-only reported properties (moduleTwinSync.ts). `state` stays a string: the module and the twin glue add
+ * states (e.g. `disabled`) that are no reading status, and an Enum would turn each new one into a model violation.
+ * Fields a report leaves null are absent in the twin (a reported null deletes the key), which DTDL allows.
+ */
+const READ_ONLY_PROPERTIES = [
+  {
+    "@type": "Property",
+    name: "module",
+    description: "The module's version, start time and state",
+    schema: {
+      "@type": "Object",
+      fields: [
+        { name: "version", schema: "string" },
+        { name: "startedAt", schema: "dateTime" },
+        { name: "state", schema: "string" },
+        { name: "message", schema: "string" },
+      ],
+    },
+  },
+  {
+    "@type": "Property",
+    name: "inverterState",
+    description: "Each inverter's state, since when, and the time of its last reading",
+    schema: {
+      "@type": "Map",
+      mapKey: { name: "inverterId", schema: "string" },
+      mapValue: {
+        name: "inverterReport",
+        schema: {
+          "@type": "Object",
+          fields: [
+            { name: "model", schema: "string" },
+            { name: "name", schema: "string" },
+            { name: "state", schema: "string" },
+            { name: "since", schema: "dateTime" },
+            { name: "lastReading", schema: "dateTime" },
+          ],
+        },
+      },
+    },
+  },
+];
+
+/**
  * The module's DTDL v3 interface, announced as the Plug and Play model id: the reading's fields as telemetry
- * (generated from the field table), the writable twin properties and the direct methods.
+ * (generated from the field table), the writable and reported twin properties and the direct methods.
  */
 export function dtdlModel(): Record<string, unknown> {
   const telemetry = [
     ...HEADER_TELEMETRY.map((entry) => ({ "@type": "Telemetry", ...entry })),
     ...MEASUREMENT_FIELDS.map((field) => {
-      const unit = DTDL_UNITS[field.unit]!;
+      const unit = DTDL_UNITS[field.unit];
       return {
         "@type": ["Telemetry", unit.semantic],
         name: field.key,
@@ -50,7 +101,7 @@ export function dtdlModel(): Record<string, unknown> {
     }),
   ];
   return {
-    "@context": "dtmi:dtdl:context;3",
+    "@context": [...DTDL_CONTEXT],
     "@id": DTDL_MODEL_ID,
     "@type": "Interface",
     displayName: "kostal2mqtt PIKO bridge",
@@ -86,6 +137,7 @@ export function dtdlModel(): Record<string, unknown> {
           },
         },
       },
+      ...READ_ONLY_PROPERTIES,
       {
         "@type": "Command",
         name: "readNow",
