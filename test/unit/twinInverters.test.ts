@@ -143,3 +143,32 @@ test("the manifest's empty map keeps polling the environment's inverter", async 
   assert.equal(last.module?.state, "polling");
   assert.equal(last.inverterState, undefined, "nothing to remove");
 });
+
+test("the reported inverters value deletes (null) what it showed before and no longer holds", () => {
+  const desired = new DesiredProperties(withEnvironment);
+  desired.replace({ $version: 1 });
+  const evaluation = desired.patch({ $version: 2, inverters: { garage: { host: "127.0.0.1:10" } } });
+  assert.deepEqual(evaluation?.reported.inverters?.value, {
+    dach: null,
+    garage: { host: "127.0.0.1:10", username: "pvserver", enabled: true },
+  });
+});
+
+test("what an earlier run left in the reported state is cleared when this run applies the twin", async (t) => {
+  const { sync, bridge, reports } = twinSync(withEnvironment);
+  t.after(() => bridge.stop(100));
+  sync.onReported({
+    inverterState: { old: { state: "producing" }, dach: { state: "producing" } },
+    inverters: { value: { old: { host: "x" }, dach: { host: "127.0.0.1:9" } }, ac: 200 },
+  });
+  sync.onDesired({ $version: 4 }, true);
+  await flushed();
+  const last = reports.at(-1) as {
+    inverterState?: Record<string, unknown>;
+    inverters?: { value: Record<string, unknown> };
+  };
+  assert.equal(last.inverterState?.old, null, "the old run's inverter leaves inverterState");
+  assert.ok(!("dach" in (last.inverterState ?? {})), "the inverter still configured stays");
+  assert.equal(last.inverters?.value.old, null, "and leaves the reported inverters value");
+  assert.ok(last.inverters?.value.dach !== null);
+});

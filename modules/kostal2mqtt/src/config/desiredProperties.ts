@@ -47,7 +47,8 @@ export function mergePatch(target: Json, patch: Json): Json {
   const result: Json = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
-    else if (isObject(value) && isObject(result[key])) result[key] = mergePatch(result[key], value);
+    // A new object is merged into nothing, so that its own nulls are dropped as IoT Hub drops them.
+    else if (isObject(value)) result[key] = mergePatch(isObject(result[key]) ? result[key] : {}, value);
     else result[key] = value;
   }
   return result;
@@ -119,11 +120,19 @@ export function validateInverters(
   return problems.length > 0 ? problems.join("; ") : result;
 }
 
-/** What the reported `inverters` value shows: everything but the passwords. */
-export function publicInverters(inverters: ReadonlyMap<string, InverterSettings>): Json {
-  return Object.fromEntries(
-    [...inverters].map(([id, s]) => [id, { host: s.host, username: s.username, enabled: s.enabled }]),
-  );
+/**
+ * What the reported `inverters` value shows: everything but the passwords. IoT Hub merges reported patches, so an
+ * inverter reported before and gone now is sent as null, which deletes it there.
+ */
+export function publicInverters(
+  inverters: ReadonlyMap<string, InverterSettings>,
+  reportedBefore: Iterable<string> = [],
+): Json {
+  const gone = [...reportedBefore].filter((id) => !inverters.has(id)).map((id) => [id, null]);
+  return Object.fromEntries([
+    ...gone,
+    ...[...inverters].map(([id, s]) => [id, { host: s.host, username: s.username, enabled: s.enabled }]),
+  ]);
 }
 
 export class DesiredProperties {
@@ -132,6 +141,8 @@ export class DesiredProperties {
   private interval: number;
   private inverters: ReadonlyMap<string, InverterSettings>;
   private readonly acked = new Set<string>();
+  /** The inverter ids the last `inverters` acknowledgement showed. */
+  private reportedIds: string[] = [];
 
   constructor(private readonly defaults: EnvDefaults) {
     this.interval = defaults.pollIntervalSeconds;
@@ -140,6 +151,11 @@ export class DesiredProperties {
 
   get currentVersion(): number {
     return this.version;
+  }
+
+  /** Inverter ids an earlier run left in the reported `inverters` value: the next acknowledgement clears them. */
+  rememberReported(ids: Iterable<string>): void {
+    this.reportedIds = [...new Set([...this.reportedIds, ...ids])];
   }
 
   /** The inverters in force: the environment's until the twin names others. */
@@ -215,10 +231,17 @@ export class DesiredProperties {
    * turning every inverter off is an explicit act (`"enabled": false`), which the acknowledgement spells out.
    */
   private evaluateInverters(av: number): Ack {
+    const ack = this.inverterAck(av);
+    const value = publicInverters(this.inverters, this.reportedIds);
+    this.reportedIds = [...this.inverters.keys()];
+    return { value, ...ack };
+  }
+
+  private inverterAck(av: number): Omit<Ack, "value"> {
     const desired = this.desired.inverters;
-    const useEnvironment = (ad: string, ac: 200 | 203, version: number): Ack => {
+    const useEnvironment = (ad: string, ac: 200 | 203, version: number) => {
       this.inverters = this.defaults.inverters;
-      return { value: publicInverters(this.inverters), ac, av: version, ad };
+      return { ac, av: version, ad };
     };
     const fallback =
       this.defaults.inverters.size > 0
@@ -229,12 +252,7 @@ export class DesiredProperties {
       return useEnvironment(`applied: no inverter in the twin; ${fallback}`, 200, av);
     const checked = validateInverters(desired, this.defaults);
     if (typeof checked === "string") {
-      return {
-        value: publicInverters(this.inverters),
-        ac: 400,
-        av,
-        ad: `rejected: ${checked}; the last good set stays in force`,
-      };
+      return { ac: 400, av, ad: `rejected: ${checked}; the last good set stays in force` };
     }
     this.inverters = checked;
     const enabled = [...checked.values()].filter((settings) => settings.enabled).length;
@@ -242,6 +260,6 @@ export class DesiredProperties {
       enabled === 0
         ? "applied: every inverter is disabled, none is polled"
         : `applied: ${enabled} inverter(s) polled`;
-    return { value: publicInverters(this.inverters), ac: 200, av, ad };
+    return { ac: 200, av, ad };
   }
 }

@@ -43,6 +43,7 @@ export function createEdgeParts(options: {
         Promise.resolve({ status: 503, payload: { error: "starting" } }),
     },
     onDesired: (desired, whole) => twinSync?.onDesired(desired, whole),
+    onReported: (reported) => twinSync?.onReported(reported),
     onConnected: () => {
       twinSync?.onConnected();
       output.kick();

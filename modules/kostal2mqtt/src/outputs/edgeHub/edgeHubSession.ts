@@ -14,6 +14,8 @@ export interface EdgeHubSessionOptions {
   methods: Record<string, MethodHandler>;
   /** The whole desired document (after every (re)connect) or a patch. */
   onDesired(desired: unknown, whole: boolean): void;
+  /** The twin's reported properties as fetched (before the desired ones are applied): what earlier runs left. */
+  onReported?(reported: unknown): void;
   onConnected(): void;
   onDisconnected(reason: string): void;
   /** Where to register for exceptions the SDK throws outside any call (see `CommandIo.onLibraryFault`). */
@@ -147,6 +149,7 @@ export class EdgeHubSession {
       this.connected = true;
       this.attempt = 0;
       log.info("connected to edgeHub");
+      this.options.onReported?.(twin.properties.reported);
       this.options.onDesired(twin.properties.desired, true);
       this.options.onConnected();
     } catch (error) {
@@ -167,6 +170,7 @@ export class EdgeHubSession {
       );
       if (generation !== this.generation) return;
       const desired = twin.properties.desired as Record<string, unknown>;
+      this.options.onReported?.(twin.properties.reported);
       this.options.onDesired(desired, true);
     } catch (error) {
       this.options.log.warn(

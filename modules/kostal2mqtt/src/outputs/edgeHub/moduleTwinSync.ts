@@ -20,6 +20,8 @@ const REPORT_THROTTLE_MS = 30_000;
 export class ModuleTwinSync {
   private pending: Record<string, unknown> = {};
   private readonly inverterState: Record<string, unknown> = {};
+  /** Inverters in the reported state that an earlier run left and this one has not judged yet. */
+  private leftByEarlierRun: string[] = [];
   /** The inverters the twin (or the environment) names, enabled or not, as last applied. */
   private configured: ReadonlyMap<string, { enabled: boolean }>;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -71,7 +73,9 @@ export class ModuleTwinSync {
   ): Record<string, unknown> {
     const changes: Record<string, unknown> = {};
     const since = new Date().toISOString();
-    for (const id of this.configured.keys()) {
+    const before = new Set([...this.configured.keys(), ...this.leftByEarlierRun]);
+    this.leftByEarlierRun = [];
+    for (const id of before) {
       if (inverters.has(id)) continue;
       this.log.info(`inverter ${id}: removed from the configuration`);
       delete this.inverterState[id];
@@ -85,6 +89,16 @@ export class ModuleTwinSync {
     }
     this.configured = new Map([...inverters].map(([id, settings]) => [id, { enabled: settings.enabled }]));
     return Object.keys(changes).length === 0 ? {} : { inverterState: changes };
+  }
+
+  /** What the twin reports from before (a restart): inverters no longer configured are cleared with the next report. */
+  onReported(reported: unknown): void {
+    if (!isPlainObject(reported)) return;
+    const { inverterState, inverters } = reported;
+    if (isPlainObject(inverterState))
+      this.leftByEarlierRun = Object.keys(inverterState).filter((id) => !id.startsWith("$"));
+    if (isPlainObject(inverters) && isPlainObject(inverters.value))
+      this.desired.rememberReported(Object.keys(inverters.value).filter((id) => !id.startsWith("$")));
   }
 
   onConnected(): void {
