@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import convict from "convict";
+import { redactUserInfo } from "../piko/inverterAddress.js";
 import { CONFIG_SCHEMA, type AppConfig } from "./schema.js";
 
 /** Invalid start-up configuration: every problem at once, one per line, by environment variable name. */
@@ -113,11 +114,44 @@ function tlsProblems(config: AppConfig, env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
+/** `scheme://user:password@` anywhere in a text, for what the per-value redaction below could not match. */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^\s:@/"']*):[^\s@"']*@/gi;
+
+/**
+ * A configuration error quotes values (convict adds `value was "..."`, the address check quotes what it cannot
+ * parse), so each line is redacted before it is shown (issue 9): every secret setting's value, wherever it
+ * appears, and the user info of every value that may be an address (`http://admin:[redacted]@host`).
+ */
+function redactProblems(problems: string[], env: NodeJS.ProcessEnv): string[] {
+  const replacements: Array<[string, string]> = [];
+  for (const setting of configSettings()) {
+    const value = env[setting.env];
+    if (value === undefined) continue;
+    if (setting.sensitive) {
+      // Short values would redact unrelated words (and a short password is no secret to its neighbours anyway).
+      if (value.length >= 3) replacements.push([value, "[redacted]"]);
+      continue;
+    }
+    for (const form of new Set([value, value.trim(), JSON.stringify(value).slice(1, -1)])) {
+      const shown = redactUserInfo(form);
+      if (shown !== form) replacements.push([form, shown]);
+    }
+  }
+  // Longest first: a value that contains another is replaced whole.
+  replacements.sort(([a], [b]) => b.length - a.length);
+  return problems.map((line) => {
+    let text = line;
+    for (const [secret, shown] of replacements) text = text.split(secret).join(shown);
+    return text.replace(URL_CREDENTIALS, "$1$2:[redacted]@");
+  });
+}
+
 /** The configuration from the environment; throws ConfigError listing every problem. */
 export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
   const problems: string[] = [];
   const env = withoutEmptyValues(rawEnv);
-  const config = convict(CONFIG_SCHEMA, { env: withSecretFiles(env, problems), args: [] });
+  const resolved = withSecretFiles(env, problems);
+  const config = convict(CONFIG_SCHEMA, { env: resolved, args: [] });
   try {
     config.validate({ allowed: "strict" });
   } catch (error) {
@@ -132,18 +166,22 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     problems.push("LATITUDE, LONGITUDE: give both or neither");
   }
   problems.push(...tlsProblems(config.getProperties(), env));
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(redactProblems(problems, resolved));
   return config.getProperties();
 }
 
-/** The configuration as text with every secret replaced, for `--print-config` and start-up logs. */
+/**
+ * The configuration as text with every secret replaced, for `--print-config` and start-up logs; credentials in an
+ * address (`mqtt://user:password@broker`) count as secrets too.
+ */
 export function redactedConfig(config: AppConfig): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const setting of configSettings()) {
     const value = setting.path
       .split(".")
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
-    result[setting.env] = setting.sensitive ? (value === "" ? "" : "[redacted]") : value;
+    if (setting.sensitive) result[setting.env] = value === "" ? "" : "[redacted]";
+    else result[setting.env] = typeof value === "string" ? redactUserInfo(value) : value;
   }
   return result;
 }

@@ -303,7 +303,7 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       env: "AUTH_RETRY_SECONDS",
     },
     totalDropReadings: {
-      doc: "Readings in a row with a lower lifetime total before it is taken as a replaced device",
+      doc: "Readings in a row with a lifetime total below half the last good one before it is taken as a replaced or reset device (a smaller dip is always a glitch)",
       format: numberBetween(1, 1000, true),
       default: 3,
       env: "TOTAL_DROP_READINGS",

@@ -1,4 +1,4 @@
-import type { StateFile } from "../runtime/stateFile.js";
+import type { Loaded, StateFile } from "../runtime/stateFile.js";
 
 /**
  * A bounded FIFO of messages waiting for delivery, oldest first. Full or too old: the oldest are dropped and
@@ -19,6 +19,12 @@ export interface Entry<T> {
 export interface QueuePersistence<T> {
   file: StateFile<Array<Entry<T>>>;
   everyMs: number;
+  /**
+   * Whether a stored item is one the queue's owner can deliver (e.g. an MQTT message with a publishable topic).
+   * Without it an item need only be there (not null): a file from another version or a hand edit must not crash
+   * the start, nor block every message behind one that can never go out.
+   */
+  validate?: (item: unknown) => item is T;
 }
 
 export class DeliveryQueue<T> {
@@ -36,9 +42,9 @@ export class DeliveryQueue<T> {
     private readonly now: () => number = Date.now,
     private readonly persistence?: QueuePersistence<T>,
   ) {
-    const stored = persistence?.file.read();
-    if (Array.isArray(stored)) {
-      for (const entry of stored) if (entry && typeof entry.enqueuedAt === "number") this.entries.push(entry);
+    const stored = persistence?.file.load((raw) => validEntries(raw, persistence.validate));
+    if (stored) {
+      this.entries.push(...stored);
       while (this.size > this.limits.maxItems) this.dropOldest();
     }
     if (persistence) {
@@ -98,10 +104,17 @@ export class DeliveryQueue<T> {
     this.persistence.file.write(snapshot);
   }
 
+  /** The last save; what it cannot write is lost with the process, and said so in one line. */
   close(): void {
     clearInterval(this.timer);
-    this.dirty = true;
-    this.save();
+    if (!this.persistence) return;
+    const snapshot = this.snapshot();
+    const failure = this.persistence.file.write(snapshot);
+    if (failure !== null && snapshot.length > 0) {
+      this.persistence.file.report(
+        `${snapshot.length} undelivered message(s) lost at stop: cannot write ${this.persistence.file.path} (${failure})`,
+      );
+    }
   }
 
   private expire(): void {
@@ -122,4 +135,30 @@ export class DeliveryQueue<T> {
       this.head = 0;
     }
   }
+}
+
+/** The entries of a stored queue that can be delivered; the rest are counted as a problem (see StateFile.load). */
+function validEntries<T>(raw: unknown, validate?: (item: unknown) => item is T): Loaded<Array<Entry<T>>> {
+  if (!Array.isArray(raw)) return { value: null, problems: ["not a list of queued messages"] };
+  const value: Array<Entry<T>> = [];
+  const bad: number[] = [];
+  raw.forEach((entry: unknown, index) => {
+    const fields = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+    const { item, enqueuedAt } = fields;
+    const usable =
+      typeof enqueuedAt === "number" &&
+      Number.isFinite(enqueuedAt) &&
+      item !== undefined &&
+      item !== null &&
+      (validate === undefined || validate(item));
+    if (usable) value.push({ item: item as T, enqueuedAt });
+    else bad.push(index);
+  });
+  const problems =
+    bad.length === 0
+      ? []
+      : [
+          `${bad.length} of ${raw.length} entries are not messages that can be delivered (first: entry ${bad[0]})`,
+        ];
+  return { value, problems };
 }

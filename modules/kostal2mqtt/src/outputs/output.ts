@@ -3,7 +3,8 @@ import type { InverterState } from "../runtime/inverterHealth.js";
 
 /** A state change worth telling consumers about: an inverter's health, an output's connection, applied config. */
 export interface BridgeEvent {
-  type: "inverter_state" | "output_state" | "config_applied" | "config_rejected";
+  /** counter_reset: an inverter's lifetime total fell for good (a replaced or reset device). */
+  type: "inverter_state" | "output_state" | "config_applied" | "config_rejected" | "counter_reset";
   /** The inverter or output concerned, if any. */
   subject?: string;
   from?: string;
@@ -32,6 +33,10 @@ export interface OutputHealth {
   dropped: number;
   delivered: number;
   message: string;
+  /** Messages the destination refused for good (too large, not authorised...) and that were dropped, since start. */
+  rejected?: number;
+  /** The latest refusal: topic and reason. */
+  lastRejection?: string;
 }
 
 /**

@@ -5,6 +5,23 @@
 
 export class InvalidInverterAddress extends Error {}
 
+/**
+ * An address as it may be shown: whatever stands between the scheme and the last `@` is user info, and all of it
+ * but a user name before the first `:` is replaced by `[redacted]` (`http://admin:[redacted]@host`). The last `@`,
+ * not the URL parser, decides: a password with `/`, `#`, `?` or a space breaks the parse and must not leak through
+ * the error that says so. A bare `name@host` (no scheme, no `:`) holds no password and stays as it is.
+ */
+export function redactUserInfo(address: string): string {
+  const at = address.lastIndexOf("@");
+  if (at < 0) return address;
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(address)?.[0] ?? "";
+  const userInfo = address.slice(scheme.length, at);
+  const colon = userInfo.indexOf(":");
+  if (colon < 0 && scheme === "") return address;
+  const shown = colon < 0 ? "[redacted]" : `${userInfo.slice(0, colon)}:[redacted]`;
+  return `${scheme}${shown}${address.slice(at)}`;
+}
+
 export const STATUS_PAGE_PATH = "/index.fhtml";
 
 /** The status page URL of an inverter address; throws InvalidInverterAddress with the reason. */
@@ -15,10 +32,9 @@ export function statusPageUrl(address: string): URL {
   let url: URL;
   try {
     url = new URL(withScheme);
-  } catch (error) {
-    throw new InvalidInverterAddress(`'${trimmed}' is not a host, host:port or http:// URL`, {
-      cause: error,
-    });
+  } catch {
+    // Not kept as the cause: Node's URL error carries the whole input, credentials included.
+    throw new InvalidInverterAddress(`'${redactUserInfo(trimmed)}' is not a host, host:port or http:// URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InvalidInverterAddress(`'${url.protocol}' is not supported: the PIKO speaks http`);

@@ -1,5 +1,6 @@
-import { measurementField, slotKey, type MeasurementKey } from "../reading/fields.js";
+import { slotKey, type MeasurementKey } from "../reading/fields.js";
 import type { PageContent } from "../reading/reading.js";
+import { readCell, type CellKind } from "./cellValue.js";
 import { excerpt, PageFormat } from "./errors.js";
 import type { Cell, Grid, Row } from "./grid.js";
 
@@ -13,8 +14,6 @@ import type { Cell, Grid, Row } from "./grid.js";
 const HEADER = /^(PIKO\s*\d{1,2}(?:[.,]\d{1,2})?)\s*(.*?)\s*\((\d{1,3})\)$/i;
 const STRING_HEADING = /^string\s*([1-3])$/i;
 const PHASE_HEADING = /^l\s*([1-3])$/i;
-const NUMBER = /^-?\d+(?:\.\d+)?$/;
-const OFF_PLACEHOLDER = /^x(?: ?x)*$/i;
 /** "RS485 Kommunikation" / "RS485 communication": the section after the String/L blocks, in every language. */
 const RS485_FOOTER = /^RS ?485\b/i;
 
@@ -74,6 +73,13 @@ class PageReader {
   private readonly strings = new Set<number>();
   private readonly phases = new Set<number>();
   private column: { string: number | null; phase: number | null } | null = null;
+  /** How many value cells of each kind the page had: a page without one readable number is not a reading. */
+  private readonly cellKinds: Record<CellKind, number> = {
+    number: 0,
+    placeholder: 0,
+    blank: 0,
+    unreadable: 0,
+  };
 
   read(grid: Grid): PageContent {
     const { header, headerRow } = this.findHeader(grid);
@@ -89,6 +95,7 @@ class PageReader {
     }
     const statusText = this.requireStatus();
     const values = this.complete();
+    this.requireReadableNumber();
     return {
       model: header.model,
       name: header.name,
@@ -225,20 +232,10 @@ class PageReader {
   }
 
   private parseValue(key: MeasurementKey, text: string): number | null {
-    if (NUMBER.test(text)) {
-      const value = Number(text);
-      if (Number.isFinite(value)) return value;
-      this.warn(`${key}: '${excerpt(text, 20)}' is too large a number`);
-      return null;
-    }
-    if (OFF_PLACEHOLDER.test(text)) {
-      // The off page shows `x x x` for what is not being measured now; a counter is never zero for that.
-      if (measurementField(key)?.instantaneous) return 0;
-      this.warn(`${key}: the inverter shows '${text}' for a counter`);
-      return null;
-    }
-    this.warn(`${key}: cannot read '${excerpt(text, 20)}' as a number`);
-    return null;
+    const cell = readCell(key, text);
+    this.cellKinds[cell.kind]++;
+    if (cell.warning !== undefined) this.warn(cell.warning);
+    return cell.value;
   }
 
   private requireStatus(): string {
@@ -277,6 +274,21 @@ class PageReader {
       }
     }
     return this.values;
+  }
+
+  /**
+   * Issue 9: a page whose every value cell that should hold a number holds text that is not one (`NaN`, `1e400`,
+   * digits of another script) is not a reading of nulls: it is not a page we can read. The off page is readable
+   * (its `x x x` cells mean 0.0 by design, its counters are numbers), and blank cells are not text: a page of
+   * blanks stays a reading of nulls with warnings.
+   */
+  private requireReadableNumber(): void {
+    const { number, placeholder, unreadable } = this.cellKinds;
+    if (number + placeholder > 0 || unreadable === 0) return;
+    throw new PageFormat(
+      `expected numbers in the value cells, found none: no value cell holds a readable number ` +
+        `(${unreadable} hold other text, e.g. ${this.warnings[0] ?? "?"})`,
+    );
   }
 
   private warn(message: string): void {

@@ -1,16 +1,22 @@
 import type { Logger } from "../log/logger.js";
-import type { Output } from "../outputs/output.js";
+import type { BridgeEvent, Output } from "../outputs/output.js";
 import { MEASUREMENT_FIELDS } from "../reading/fields.js";
 import type { Reading } from "../reading/reading.js";
-import type { ReadingGuard } from "./readingGuard.js";
+import type { CounterReset, ReadingGuard } from "./readingGuard.js";
 
 /**
  * The way from a poll to the outputs: counters checked by the guard (a glitch is published as null, and logged),
  * and, when an inverter goes to sleep, one reading with its instantaneous values at 0.0 and its counters held, so
  * dashboards drop power to 0 without any total dipping (consumers.md).
+ *
+ * The reader's warnings (one per unreadable cell) come with every reading; a cell that stays unreadable is logged
+ * once, and again only when what it shows changes or after it was readable in between: a log line per poll
+ * buries everything else (issue 9).
  */
 export class ReadingPublisher {
   private readonly lastPublished = new Map<string, Reading>();
+  /** Per inverter, the reader's warnings of its last reading: those already said. */
+  private readonly lastWarnings = new Map<string, ReadonlySet<string>>();
 
   constructor(
     private readonly outputs: readonly Output[],
@@ -20,11 +26,15 @@ export class ReadingPublisher {
   ) {}
 
   publish(reading: Reading, warnings: readonly string[]): void {
-    for (const warning of warnings) this.log.warn(`inverter ${reading.inverter}: ${warning}`);
+    const id = reading.inverter;
+    const said = this.lastWarnings.get(id);
+    for (const warning of warnings) if (!said?.has(warning)) this.log.warn(`inverter ${id}: ${warning}`);
+    this.lastWarnings.set(id, new Set(warnings));
     const checked = this.guard.check(reading);
-    for (const warning of checked.warnings) this.log.warn(`inverter ${reading.inverter}: ${warning}`);
-    this.lastPublished.set(reading.inverter, checked.reading);
+    for (const warning of checked.warnings) this.log.warn(`inverter ${id}: ${warning}`);
+    this.lastPublished.set(id, checked.reading);
     for (const output of this.outputs) output.publishReading(checked.reading);
+    if (checked.reset !== null) this.announceReset(checked.reset);
   }
 
   /** The inverter stopped answering for the night: its day ends; consumers see power 0.0 and totals held. */
@@ -51,5 +61,22 @@ export class ReadingPublisher {
 
   forget(inverter: string): void {
     this.lastPublished.delete(inverter);
+    this.lastWarnings.delete(inverter);
+  }
+
+  /**
+   * A replaced or reset device: the lower total is published from now on, and consumers are told why (Home
+   * Assistant takes the fall as a meter reset; InfluxDB users see a step down in the series).
+   */
+  private announceReset(reset: CounterReset): void {
+    const event: BridgeEvent = {
+      type: "counter_reset",
+      subject: reset.inverter,
+      from: String(reset.from),
+      to: String(reset.to),
+      at: new Date(reset.at).toISOString(),
+      message: reset.message,
+    };
+    for (const output of this.outputs) output.publishEvent(event);
   }
 }

@@ -7,6 +7,20 @@ import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "..
 import { Message } from "./azureSdk.js";
 import type { EdgeHubSession } from "./edgeHubSession.js";
 
+/** Whether a persisted queue entry is a message this output can send (the shape EdgeMessage says). */
+export function isEdgeMessage(item: unknown): item is EdgeMessage {
+  if (typeof item !== "object" || item === null) return false;
+  const m = item as Record<string, unknown>;
+  return (
+    (m.output === "telemetry" || m.output === "events") &&
+    typeof m.messageId === "string" &&
+    typeof m.body === "string" &&
+    typeof m.properties === "object" &&
+    m.properties !== null &&
+    Object.values(m.properties).every((value) => typeof value === "string")
+  );
+}
+
 /** A message waiting for edgeHub: which output, its body and its properties. */
 export interface EdgeMessage {
   output: "telemetry" | "events";
@@ -86,7 +100,9 @@ export class EdgeHubOutput implements Output {
   private stopped = false;
 
   constructor(private readonly options: EdgeHubOutputOptions) {
-    this.queue = new DeliveryQueue(options.limits, options.now, options.persistence);
+    // What a restart reads back is input like any other: an entry that is not a message is moved aside.
+    const persistence = options.persistence && { ...options.persistence, validate: isEdgeMessage };
+    this.queue = new DeliveryQueue(options.limits, options.now, persistence);
   }
 
   start(): Promise<void> {
