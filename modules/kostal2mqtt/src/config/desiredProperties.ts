@@ -128,11 +128,10 @@ export function publicInverters(
   inverters: ReadonlyMap<string, InverterSettings>,
   reportedBefore: Iterable<string> = [],
 ): Json {
-  const gone = [...reportedBefore].filter((id) => !inverters.has(id)).map((id) => [id, null]);
-  return Object.fromEntries([
-    ...gone,
-    ...[...inverters].map(([id, s]) => [id, { host: s.host, username: s.username, enabled: s.enabled }]),
-  ]);
+  const value: Json = {};
+  for (const id of reportedBefore) if (!inverters.has(id)) value[id] = null;
+  for (const [id, s] of inverters) value[id] = { host: s.host, username: s.username, enabled: s.enabled };
+  return value;
 }
 
 export class DesiredProperties {
