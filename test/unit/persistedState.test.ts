@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { DeliveryQueue, type Entry } from "../../modules/kostal2mqtt/src/outputs/deliveryQueue.js";
-import { isPublishableTopic } from "../../modules/kostal2mqtt/src/outputs/mqtt/mqttTopics.js";
+import { isEdgeMessage } from "../../modules/kostal2mqtt/src/outputs/edgeHub/edgeHubOutput.js";
+import { isMqttMessage } from "../../modules/kostal2mqtt/src/outputs/mqtt/mqttMessages.js";
 import type { Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import { ReadingGuard } from "../../modules/kostal2mqtt/src/runtime/readingGuard.js";
 import { StateFile } from "../../modules/kostal2mqtt/src/runtime/stateFile.js";
@@ -23,18 +24,6 @@ interface Message {
   payload: string;
   retain: boolean;
   expires: boolean;
-}
-
-/** What an MQTT queue's owner would pass: a message it can publish. */
-function isMessage(item: unknown): item is Message {
-  const m = item as Partial<Message>;
-  return (
-    typeof m.topic === "string" &&
-    isPublishableTopic(m.topic) &&
-    typeof m.payload === "string" &&
-    typeof m.retain === "boolean" &&
-    typeof m.expires === "boolean"
-  );
 }
 
 function dataDir(): string {
@@ -81,7 +70,7 @@ test("entries of a partly bad file: the valid ones are kept (in order), the bad 
   ];
   writeFileSync(join(dir, "queue-mqtt.json"), JSON.stringify(stored));
   const problems: string[] = [];
-  const queue = queueOn(dir, problems, isMessage);
+  const queue = queueOn(dir, problems, isMqttMessage);
   assert.deepEqual(
     queue.take(10).map((e) => e.item.payload),
     ["1", "2"],
@@ -207,4 +196,18 @@ test("totals.json of the wrong shape is moved aside: the guard starts without it
   assert.equal(guard.lastTotal("0"), null);
   assert.equal(problems.length, 1);
   assert.ok(existsSync(join(dir, `totals.json${ASIDE_SUFFIX}`)));
+});
+
+test("the edgeHub queue's entries are checked too: output, id, body and string properties", () => {
+  const message = { output: "telemetry", messageId: "dach-1", body: "{}", properties: { inverter: "dach" } };
+  assert.equal(isEdgeMessage(message), true);
+  for (const bad of [
+    { ...message, output: "somewhere" },
+    { ...message, body: 5 },
+    { ...message, properties: { inverter: 5 } },
+    { ...message, properties: null },
+    { enqueuedAt: NOW },
+    null,
+  ])
+    assert.equal(isEdgeMessage(bad), false, JSON.stringify(bad));
 });

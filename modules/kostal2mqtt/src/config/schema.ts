@@ -202,7 +202,7 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       sensitive: true,
     },
     clientId: {
-      doc: "MQTT client id (default kostal2mqtt-<host name>)",
+      doc: "MQTT client id (default kostal2mqtt-<host name>-<6 hex>, the suffix kept in the data folder: two instances never share one)",
       format: printableText(128),
       default: "",
       env: "MQTT_CLIENT_ID",

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import type { IClientOptions } from "mqtt";
 import type { MqttConfig } from "../../config/schema.js";
+import type { BrokerOffer } from "./brokerAnswers.js";
 import type { MqttTopics } from "./mqttTopics.js";
 
 /** A problem with the TLS files: named, without their content. */
@@ -17,8 +17,18 @@ function readPem(path: string, what: string): Buffer {
   }
 }
 
+/** The `offline` last will, retained with QoS 1 unless the broker takes less (then as much as it takes). */
+export function lastWill(topics: MqttTopics, offer: BrokerOffer): NonNullable<IClientOptions["will"]> {
+  return {
+    topic: topics.bridgeState,
+    payload: Buffer.from("offline"),
+    qos: offer.maxQos,
+    retain: offer.retain,
+  };
+}
+
 /**
- * MQTT.js options from the configuration: MQTT v5, the retained `offline` last will, TLS with the configured CA
+ * MQTT.js options from the configuration: MQTT v5, the `offline` last will, TLS with the configured CA
  * (certificate checking on unless explicitly turned off), optional client certificate, optional credentials.
  * Reconnecting is left on (`reconnectPeriod`); the output stretches the period itself while the broker is away.
  */
@@ -26,13 +36,15 @@ export function mqttClientOptions(
   config: MqttConfig,
   topics: MqttTopics,
   protocolVersion: 4 | 5,
+  clientId: string,
+  offer: BrokerOffer,
 ): IClientOptions {
   const options: IClientOptions = {
     host: config.host,
     port: config.port,
     protocol: config.tls ? "mqtts" : "mqtt",
     protocolVersion,
-    clientId: config.clientId || `kostal2mqtt-${hostname().replace(/[^A-Za-z0-9_-]/g, "_")}`.slice(0, 64),
+    clientId,
     keepalive: config.keepaliveSeconds,
     clean: true,
     connectTimeout: 10_000,
@@ -40,7 +52,7 @@ export function mqttClientOptions(
     reconnectOnConnackError: true,
     resubscribe: true,
     queueQoSZero: false,
-    will: { topic: topics.bridgeState, payload: Buffer.from("offline"), qos: 1, retain: true },
+    will: lastWill(topics, offer),
   };
   if (config.username !== "") options.username = config.username;
   if (config.password !== "") options.password = config.password;

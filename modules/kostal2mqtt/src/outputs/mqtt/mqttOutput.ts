@@ -1,160 +1,186 @@
-import type { MqttClient } from "mqtt";
+import { dirname } from "node:path";
+import type { IConnackPacket, MqttClient } from "mqtt";
 import type { MqttConfig } from "../../config/schema.js";
 import type { Logger } from "../../log/logger.js";
 import { MEASUREMENT_FIELDS } from "../../reading/fields.js";
 import type { Reading } from "../../reading/reading.js";
-import { serialiseReading } from "../../reading/serialise.js";
-import { backoffMs } from "../../runtime/timeouts.js";
 import { DeliveryQueue, type QueueLimits, type QueuePersistence } from "../deliveryQueue.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../output.js";
+import { PublishRejected } from "../outputErrors.js";
+import { clientIdFor } from "./clientId.js";
+import { ConnectionWatch } from "./connectionWatch.js";
 import { discoveryPayload } from "./homeAssistant.js";
-import { mqttClientOptions } from "./mqttClientOptions.js";
-import { isPublishableTopic, legacyPayload, MqttTopics, perValueMessages } from "./mqttTopics.js";
+import { lastWill, mqttClientOptions } from "./mqttClientOptions.js";
+import { eventMessage, isMqttMessage, readingMessages, statusMessages } from "./mqttMessages.js";
+import { isPublishableTopic, MqttTopics } from "./mqttTopics.js";
+import { acceptEveryPubackReasonCode } from "./pubackCodes.js";
+import { Publisher, type MqttMessage } from "./publisher.js";
+import { ReadBack } from "./readBack.js";
+import { Rejections, SendLoop } from "./sendLoop.js";
 
-export interface MqttMessage {
-  topic: string;
-  payload: string;
-  retain: boolean;
-  /** Readings expire (MQTT v5) so a late subscriber is not handed stale data as live. */
-  expires: boolean;
+export type { MqttMessage } from "./publisher.js";
+
+/**
+ * How long a publish may wait for its PUBACK. Longer, and the connection is taken for broken and replaced; the
+ * message stays queued (a second time unanswered while sent alone, it is dropped as one the broker cannot take).
+ * Not a setting: ten seconds is an eternity for a broker and short against a poll interval. Tests pass their own.
+ */
+export const PUBLISH_DEADLINE_MS = 10_000;
+
+export interface MqttOutputOptions {
+  /** The instance's data folder (the default client id's suffix is kept there); else the queue file's folder. */
+  dataDir?: string | null;
+  publishDeadlineMs?: number;
 }
-
-/** CONNACK codes that mean wrong or missing credentials (MQTT 3.1.1: 4, 5; MQTT 5: 134, 135). */
-const AUTH_CODES = new Set([4, 5, 134, 135]);
-/** The broker does not speak MQTT 5 (CONNACK 1 in 3.1.1, 132 in 5): fall back to 3.1.1. */
-const VERSION_CODES = new Set([1, 132]);
-const ONLINE_STATES = new Set(["producing", "idle"]);
 
 /**
  * The stand-alone bridge's output to an MQTT broker: retained bridge and inverter state, the reading on every
  * poll, optional per-value and legacy topics, Home Assistant discovery. Delivery is QoS 1 from a bounded queue,
- * oldest first; MQTT.js reconnects forever, the period stretched with backoff (long after refused credentials).
+ * oldest first, as far as the broker offers QoS 1 and retain; what it refuses for good is dropped and said once.
  */
 export class MqttOutput implements Output {
   readonly name = "mqtt";
   private client: MqttClient | null = null;
   private readonly topics: MqttTopics;
   private readonly queue: DeliveryQueue<MqttMessage>;
+  private readonly publisher: Publisher;
+  private readonly rejections: Rejections;
+  private readonly sender: SendLoop;
+  private readonly readBack: ReadBack;
+  private watch: ConnectionWatch | null = null;
   private readonly discovered = new Map<string, string>();
   private readonly lastReading = new Map<string, Reading>();
   private readonly lastStatus = new Map<string, InverterStatusReport>();
-  private connected = false;
+  /** Connected and neither stopping nor doubting the connection: sends may go out. */
+  private sendable = false;
   private everConnected = false;
-  private sending = false;
   private stopped = false;
-  private delivered = 0;
-  private failures = 0;
-  private authRefused = false;
-  private protocolVersion: 4 | 5 = 5;
-  private lastProblem = "not connected yet";
+  private readonly dataDir: string | null;
 
   constructor(
     private readonly config: MqttConfig,
     private readonly log: Logger,
     limits: QueueLimits,
     persistence?: QueuePersistence<MqttMessage>,
+    options: MqttOutputOptions = {},
   ) {
     this.topics = new MqttTopics(config.topic, config.discoveryPrefix, config.will);
-    this.queue = new DeliveryQueue(limits, Date.now, persistence);
+    // What a restart reads back is input like any other: an entry that is not a sendable message is moved aside.
+    this.queue = new DeliveryQueue(
+      limits,
+      Date.now,
+      persistence && { ...persistence, validate: isMqttMessage },
+    );
+    const queuePath = persistence?.file.path ?? null;
+    this.dataDir =
+      options.dataDir !== undefined ? options.dataDir : queuePath === null ? null : dirname(queuePath);
+    this.publisher = new Publisher(
+      options.publishDeadlineMs ?? PUBLISH_DEADLINE_MS,
+      config.messageExpirySeconds,
+      (client) => this.onUnanswered(client),
+    );
+    const rejections = new Rejections(log);
+    this.rejections = rejections;
+    this.readBack = new ReadBack(log, (rejection, message) => rejections.record(rejection, message));
+    this.sender = new SendLoop(
+      this.queue,
+      this.publisher,
+      () => this.sendableClient(),
+      rejections,
+      log,
+      (message) => this.readBack.acknowledged(message),
+    );
   }
 
   async start(): Promise<void> {
+    const notPatched = acceptEveryPubackReasonCode();
+    if (notPatched !== null)
+      this.log.debug(`PUBACK codes MQTT.js cannot read are left to the send deadline: ${notPatched}`);
     const mqtt = await import("mqtt");
-    const client = mqtt.connect(mqttClientOptions(this.config, this.topics, this.protocolVersion));
+    const clientId = clientIdFor(this.config.clientId, this.dataDir, (message) => this.log.warn(message));
+    const watch = new ConnectionWatch(this.log, `${this.config.host}:${this.config.port}`, clientId);
+    this.watch = watch;
+    const client = mqtt.connect(
+      mqttClientOptions(this.config, this.topics, watch.protocolVersion, clientId, watch.offer),
+    );
     this.client = client;
-    client.on("connect", () => this.onConnect(client));
+    client.on("connect", (connack) => this.onConnect(client, watch, connack));
     client.on("message", (topic, payload) => this.onMessage(topic, payload.toString("utf8")));
-    client.on("error", (error) => this.onError(client, error));
-    client.on("close", () => this.onClose(client));
+    client.on("disconnect", (packet) => watch.onDisconnectPacket(packet.reasonCode));
+    client.on("reconnect", () => watch.onAttempt());
+    // Both run before MQTT.js schedules the next attempt, which reads reconnectPeriod when it does.
+    client.on("error", (error) => this.setReconnectPeriod(client, watch.onError(error)));
+    client.prependListener("close", () => this.onClose(client, watch));
   }
 
   async stop(deadlineMs: number): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     const client = this.client;
-    if (client === null) return;
-    const until = Date.now() + deadlineMs;
-    while (this.queue.size > 0 && this.connected && Date.now() < until) {
-      await this.flush();
-      if (this.queue.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (client === null) {
+      this.queue.close();
+      return;
     }
-    if (this.connected) {
-      // A clean disconnect sends no will: say offline ourselves.
-      await Promise.race([
-        this.publishNow({ topic: this.topics.bridgeState, payload: "offline", retain: true, expires: false }),
-        new Promise((resolve) => setTimeout(resolve, Math.max(100, until - Date.now()))),
-      ]).catch(() => undefined);
+    const until = performance.now() + deadlineMs;
+    const left = (reserveMs = 0) => Math.max(0, until - performance.now() - reserveMs);
+    // What is queued goes first, then `offline` (a clean disconnect sends no will), each within the deadline.
+    if (this.sendable) await within(this.sender.flush(), left(deadlineMs / 5));
+    if (this.sendable) {
+      const offline = { topic: this.topics.bridgeState, payload: "offline", retain: true, expires: false };
+      await within(this.publisher.send(client, offline), left(deadlineMs / 10));
     }
+    this.sendable = false;
+    this.readBack.disconnected();
+    // What is still in flight stays queued for the next start, and MQTT.js must not wait for its PUBACK.
+    this.publisher.failAll("stopping");
+    await this.sender.idle();
     this.queue.close();
-    // While the broker is away, a graceful end never completes: give it a moment, then force it.
-    const ended = await Promise.race([
+    const ended = await within(
       client.endAsync(false).then(
         () => true,
         () => true,
       ),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000)),
-    ]);
-    if (!ended) client.end(true);
+      left(),
+    );
+    if (ended !== true) client.end(true);
   }
 
   publishReading(reading: Reading): void {
-    const id = reading.inverter;
-    this.lastReading.set(id, reading);
+    this.lastReading.set(reading.inverter, reading);
     this.sendDiscovery(reading, false);
-    if (this.config.payloadFormat !== "legacy") {
-      this.enqueue({
-        topic: this.topics.state(id),
-        payload: serialiseReading(reading),
-        retain: true,
-        expires: true,
-      });
-    }
-    if (this.config.payloadFormat !== "json") {
-      this.enqueue({
-        topic: this.topics.legacy,
-        payload: legacyPayload(reading),
-        retain: false,
-        expires: true,
-      });
-    }
-    if (this.config.perValueTopics) {
-      for (const [field, value] of perValueMessages(reading)) {
-        this.enqueue({ topic: this.topics.value(id, field), payload: value, retain: true, expires: true });
-      }
-    }
+    for (const message of readingMessages(this.topics, this.config, reading)) this.enqueue(message);
   }
 
   publishInverterStatus(status: InverterStatusReport): void {
     this.lastStatus.set(status.inverter, status);
-    this.enqueueStatus(status);
+    for (const message of statusMessages(this.topics, status)) this.enqueue(message);
   }
 
   publishEvent(event: BridgeEvent): void {
-    const payload = JSON.stringify({ ...event, inverter: event.subject ?? null });
-    this.enqueue({ topic: `${this.topics.base}/bridge/event`, payload, retain: false, expires: false });
+    this.enqueue(eventMessage(this.topics, event));
   }
 
   health(): OutputHealth {
-    return {
-      state: this.stopped ? "stopped" : this.connected ? "connected" : "connecting",
+    const watch = this.watch;
+    const state = this.stopped ? "stopped" : watch?.connected === true ? "connected" : "connecting";
+    const { maxQos, retain } = this.publisher.offer;
+    const offers =
+      maxQos === 1 && retain ? "" : ` (the broker takes QoS ${maxQos}${retain ? "" : ", no retain"})`;
+    const health: OutputHealth = {
+      state,
       queued: this.queue.size,
       dropped: this.queue.dropped,
-      delivered: this.delivered,
-      message: this.connected ? `connected to ${this.config.host}:${this.config.port}` : this.lastProblem,
+      delivered: this.sender.delivered,
+      message:
+        state === "connected"
+          ? `connected to ${this.config.host}:${this.config.port}${offers}`
+          : state === "stopped"
+            ? "stopped"
+            : (watch?.lastProblem ?? "not started"),
+      rejected: this.rejections.count,
     };
-  }
-
-  private enqueueStatus(status: InverterStatusReport): void {
-    const { inverter: id, state, since, last_seen, message } = status;
-    if (state === "starting") return;
-    const availability = ONLINE_STATES.has(state) ? "online" : "offline";
-    this.enqueue({
-      topic: this.topics.availability(id),
-      payload: availability,
-      retain: true,
-      expires: false,
-    });
-    const payload = JSON.stringify({ state, since, last_seen, message });
-    this.enqueue({ topic: this.topics.status(id), payload, retain: true, expires: false });
+    if (this.rejections.last !== undefined) health.lastRejection = this.rejections.last;
+    return health;
   }
 
   /** Discovery for an inverter: on its first reading, when its fields change, and when Home Assistant restarts. */
@@ -173,115 +199,95 @@ export class MqttOutput implements Output {
       this.log.error(`refusing to publish to '${message.topic}': a topic must not contain + or #`);
       return;
     }
+    if (this.rejections.refusedBefore(message)) {
+      this.log.debug(`not sending ${message.topic} again: the broker refused this very message for good`);
+      return;
+    }
     this.queue.push(message);
-    if (this.connected && !this.sending) void this.flush();
+    if (this.sendable) void this.sender.flush();
   }
 
-  private onConnect(client: MqttClient): void {
+  private sendableClient(): MqttClient | null {
+    return this.sendable ? this.client : null;
+  }
+
+  private onConnect(client: MqttClient, watch: ConnectionWatch, connack: IConnackPacket): void {
     if (client !== this.client) return;
-    this.connected = true;
-    this.failures = 0;
-    this.authRefused = false;
-    client.options.reconnectPeriod = 1000;
-    this.log.info(
-      `connected to MQTT broker ${this.config.host}:${this.config.port} (MQTT ${this.protocolVersion === 5 ? "5" : "3.1.1"})`,
-    );
-    const online = (topic: string) =>
-      this.publishNow({ topic, payload: "online", retain: true, expires: false });
-    void online(this.topics.bridgeState).catch(() => undefined);
-    if (this.topics.bridgeState !== this.topics.bridgeStateDefault) {
-      void online(this.topics.bridgeStateDefault).catch(() => undefined);
-    }
+    watch.onConnect(connack.properties);
+    this.publisher.offer = watch.offer;
+    this.publisher.v5 = watch.protocolVersion === 5;
+    this.readBack.connected(client, watch.protocolVersion === 4 && watch.offer.retain);
+    this.sendable = !this.stopped;
+    // `online` is about this connection: sent now, never queued for a later one.
+    const online = (topic: string) => {
+      const message = { topic, payload: "online", retain: true, expires: false };
+      void this.publisher.send(client, message).then((outcome) => {
+        if (outcome instanceof PublishRejected) this.rejections.record(outcome, message);
+        else if (outcome === null) this.readBack.acknowledged(message);
+      });
+    };
+    online(this.topics.bridgeState);
+    if (this.topics.bridgeState !== this.topics.bridgeStateDefault) online(this.topics.bridgeStateDefault);
     if (this.config.discovery) {
-      client.subscribe(this.topics.homeAssistantStatus, { qos: 1 }, (error) => {
-        if (error) this.log.warn("cannot subscribe to Home Assistant's status", error);
+      client.subscribe(this.topics.homeAssistantStatus, { qos: watch.offer.maxQos }, (error) => {
+        // Lost with the connection, it is asked again on the next; a refusal is worth a word.
+        if (error && this.sendable) this.log.warn("cannot subscribe to Home Assistant's status", error);
       });
     }
     if (this.everConnected) {
       // A broker restarted without persistence forgot the retained state: send it again.
-      for (const status of this.lastStatus.values()) this.enqueueStatus(status);
+      for (const status of this.lastStatus.values())
+        for (const message of statusMessages(this.topics, status)) this.enqueue(message);
       for (const reading of this.lastReading.values()) this.sendDiscovery(reading, true);
     }
     this.everConnected = true;
-    void this.flush();
+    void this.sender.flush();
   }
 
   private onMessage(topic: string, payload: string): void {
+    if (this.readBack.received(topic, payload)) return;
     if (topic === this.topics.homeAssistantStatus && payload === "online") {
       this.log.info("Home Assistant is online: sending discovery again");
       for (const reading of this.lastReading.values()) this.sendDiscovery(reading, true);
     }
   }
 
-  private onError(client: MqttClient, error: Error & { code?: number | string }): void {
+  /** A PUBACK overdue: the connection is replaced rather than trusted (the message stays queued, suspected). */
+  private onUnanswered(client: MqttClient): void {
+    if (client !== this.client || !this.sendable) return;
+    this.sendable = false;
+    this.watch?.onUnanswered();
+    client.stream?.destroy();
+  }
+
+  private onClose(client: MqttClient, watch: ConnectionWatch): void {
     if (client !== this.client) return;
-    const code = typeof error.code === "number" ? error.code : -1;
-    if (VERSION_CODES.has(code) && this.protocolVersion === 5) {
-      this.log.info("the MQTT broker does not speak MQTT 5: using 3.1.1");
-      this.protocolVersion = 4;
-      client.options.protocolVersion = 4;
-      return;
-    }
-    if (AUTH_CODES.has(code)) {
-      if (!this.authRefused) {
-        this.log.error(
-          `the MQTT broker refused the credentials (${error.message}): check MQTT_USERNAME/MQTT_PASSWORD; retrying slowly`,
-        );
-      }
-      this.authRefused = true;
-    } else if (this.failures === 0) {
-      this.log.warn(
-        `MQTT broker ${this.config.host}:${this.config.port} unreachable; retrying with backoff`,
-        error,
-      );
-    }
-    this.lastProblem = error.message;
+    this.sendable = false;
+    this.readBack.disconnected();
+    const inFlight = this.sender.inFlight > 0;
+    this.publisher.failAll("connection closed");
+    this.setReconnectPeriod(client, watch.onClose(this.stopped, inFlight));
   }
 
-  private onClose(client: MqttClient): void {
-    if (client !== this.client) return;
-    if (this.connected && !this.stopped)
-      this.log.warn("connection to the MQTT broker lost; readings wait in the queue");
-    this.connected = false;
-    this.failures++;
-    client.options.reconnectPeriod = this.authRefused
-      ? backoffMs(Math.min(this.failures, 4), 60_000, 10 * 60_000)
-      : backoffMs(this.failures - 1, 1000, 30_000);
+  private setReconnectPeriod(client: MqttClient, delayMs: number | null): void {
+    if (delayMs === null || this.watch === null) return;
+    client.options.reconnectPeriod = delayMs;
+    // What the next attempt asks for: the broker may have told us it takes less.
+    client.options.protocolVersion = this.watch.protocolVersion;
+    client.options.will = lastWill(this.topics, this.watch.offer);
   }
+}
 
-  private publishNow(message: MqttMessage): Promise<void> {
-    const client = this.client;
-    if (client === null) return Promise.reject(new Error("no client"));
-    const properties =
-      message.expires && this.protocolVersion === 5
-        ? { messageExpiryInterval: this.config.messageExpirySeconds }
-        : undefined;
-    return client
-      .publishAsync(message.topic, message.payload, {
-        qos: 1,
-        retain: message.retain,
-        ...(properties ? { properties } : {}),
-      })
-      .then(() => undefined);
-  }
-
-  private async flush(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    try {
-      while (this.connected && this.queue.size > 0) {
-        const batch = this.queue.take(64);
-        const results = await Promise.allSettled(batch.map((entry) => this.publishNow(entry.item)));
-        const failed = batch.filter((_, i) => results[i]?.status === "rejected");
-        this.queue.ack(batch.filter((_, i) => results[i]?.status === "fulfilled"));
-        this.delivered += batch.length - failed.length;
-        if (failed.length > 0) {
-          this.queue.requeue(failed);
-          break;
-        }
-      }
-    } finally {
-      this.sending = false;
-    }
+/** The promise's value, or undefined once `ms` have passed (the timer never keeps the process alive). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
