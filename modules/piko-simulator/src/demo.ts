@@ -1,14 +1,15 @@
 import { parseArgs } from "node:util";
-import { simulateCommand } from "../../piko-simulator/src/simulateCommand.js";
-import { statusPageUrl } from "./piko/inverterAddress.js";
-import { InverterClient } from "./piko/inverterClient.js";
-import { Poller } from "./poller.js";
-import { serialiseReading } from "./reading/serialise.js";
+import { statusPageUrl } from "../../kostal2mqtt/src/piko/inverterAddress.js";
+import { InverterClient } from "../../kostal2mqtt/src/piko/inverterClient.js";
+import { Poller } from "../../kostal2mqtt/src/poller.js";
+import { serialiseReading } from "../../kostal2mqtt/src/reading/serialise.js";
+import { simulateCommand } from "./simulateCommand.js";
 
 /**
  * `npm run demo`: the whole job against the built-in simulator, no hardware needed. A simulated PIKO 10.1 runs on
  * 127.0.0.1 with its clock 60 times faster than real time (starting at 09:00), and kostal2mqtt polls it every 2 s,
  * printing each reading as one JSON line. Ctrl-C stops it; `--duration S` stops it after S seconds.
+ * It lives with the simulator, not in the product, so that the product build (and the image) holds no simulator.
  */
 const { values } = parseArgs({
   options: { duration: { type: "string" }, speed: { type: "string", default: "60" } },
