@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { AcceleratedClock, type Clock } from "../modules/piko-simulator/src/clock.js";
+import { childEnv } from "../test/support/childEnv.js";
 import { repoPath } from "../test/support/paths.js";
 
 /**
@@ -124,7 +125,7 @@ export class BenchChild {
 
   constructor(nodeArgs: readonly string[], env: Record<string, string>, stdin: "ignore" | "pipe" = "ignore") {
     this.child = spawn(process.execPath, [...nodeArgs], {
-      env: { PATH: process.env.PATH ?? "", ...env },
+      env: childEnv(env),
       stdio: [stdin, "pipe", "pipe"],
     });
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));

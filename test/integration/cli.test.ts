@@ -4,9 +4,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
+import { ManualClock, PikoSimulator } from "../../modules/piko-simulator/src/index.js";
+import { childEnv } from "../support/childEnv.js";
 import { capturesTestOptions, PIKO_HTML_DIR } from "../support/fixtures.js";
 import { repoPath } from "../support/paths.js";
+import { NOON } from "../support/simulatedTime.js";
 
 /** The command line as a user runs it: `node bin/kostal2mqtt.js ...`, exit codes and output lines. */
 
@@ -16,7 +18,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
     const child = execFile(
       process.execPath,
       [repoPath("bin/kostal2mqtt.js"), ...args],
-      { env: { PATH: process.env.PATH, ...env }, encoding: "utf8", timeout: 30_000 },
+      { env: childEnv(env), encoding: "utf8", timeout: 30_000 },
       (_error, stdout, stderr) =>
         resolve({
           code: child.exitCode,
@@ -31,7 +33,12 @@ let simulator: PikoSimulator;
 let url: string;
 
 before(async () => {
-  simulator = new PikoSimulator({ model: "5.5", language: "nl", password: "canary-cli-pw" });
+  simulator = new PikoSimulator({
+    model: "5.5",
+    language: "nl",
+    password: "canary-cli-pw",
+    clock: new ManualClock(NOON),
+  });
   url = await simulator.start();
 });
 
@@ -113,7 +120,7 @@ test("npm run demo's program: the simulator and readings as JSON lines", async (
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = execFile(
       process.execPath,
-      [repoPath("dist/modules/kostal2mqtt/src/demo.js"), "--duration", "3"],
+      [repoPath("dist/modules/piko-simulator/src/demo.js"), "--duration", "3"],
       { encoding: "utf8", timeout: 30_000 },
       (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
     );

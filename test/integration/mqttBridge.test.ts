@@ -5,6 +5,7 @@ import { MEASUREMENT_FIELDS } from "../../modules/kostal2mqtt/src/reading/fields
 import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";
+import { daytimeClock } from "../support/simulatedTime.js";
 
 /** The stand-alone bridge (the real process) against a real mosquitto and the simulator over HTTP. */
 
@@ -74,7 +75,12 @@ describe("stand-alone bridge to mosquitto", mosquittoTestOptions, () => {
 
   before(async () => {
     broker = await Mosquitto.start({ bridge: BROKER_PASSWORD, tester: "tester-pw" });
-    simulator = new PikoSimulator({ model: "3.6", language: "en", password: INVERTER_PASSWORD });
+    simulator = new PikoSimulator({
+      model: "3.6",
+      language: "en",
+      password: INVERTER_PASSWORD,
+      clock: daytimeClock(),
+    });
     simulatorHost = new URL(await simulator.start()).host;
     bridge = new ModuleProcess(["run"], bridgeEnv(broker, simulatorHost));
     processes.push(bridge);
@@ -205,12 +211,16 @@ describe("stand-alone bridge to mosquitto", mosquittoTestOptions, () => {
       clientId: "tester-persistent",
       clean: false,
     });
-    await until(
-      () => (persistent.messages.some((m) => !m.retain) ? true : undefined),
-      10_000,
-      "a live reading",
-    );
-    await persistent.client.endAsync();
+    try {
+      await until(
+        () => (persistent.messages.some((m) => !m.retain) ? true : undefined),
+        10_000,
+        "a live reading",
+      );
+    } finally {
+      // Ended on failure too: a client left reconnecting to a stopped broker keeps the test process alive for ever.
+      await persistent.client.endAsync();
+    }
     const cutAt = Date.now();
     await broker.restart(3000);
     const upAt = Date.now();
@@ -238,9 +248,16 @@ describe("stand-alone bridge to mosquitto", mosquittoTestOptions, () => {
         5_000,
         "reconnect within 5 s",
       );
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      // Readings are delivered oldest first: once one made 2.5 s after the broker is back has arrived, so has
+      // everything made before it.
+      const readingTime = (m: Received) => Number((JSON.parse(m.payload) as { ts_ms: number }).ts_ms);
+      await until(
+        () => (again.messages.some((m) => readingTime(m) > upAt + 2500) ? true : undefined),
+        10_000,
+        "a reading made after the restart",
+      );
       const times = [...persistent.messages, ...again.messages]
-        .map((m) => Number((JSON.parse(m.payload) as { ts_ms: number }).ts_ms))
+        .map(readingTime)
         .filter((t, i, all) => all.indexOf(t) === i)
         .sort((a, b) => a - b);
       const around = times.filter((t) => t > cutAt - 4000);
@@ -265,6 +282,8 @@ describe("stand-alone bridge to mosquitto", mosquittoTestOptions, () => {
     processes.push(wrong);
     const line = await wrong.waitForLine(/refused the credentials/);
     assert.match(line, /check MQTT_USERNAME\/MQTT_PASSWORD/);
+    // A window for repeats, not a synchronisation: after refused credentials the bridge waits 60 s or more before
+    // it tries again, so there is no retry to wait for within a test.
     await new Promise((resolve) => setTimeout(resolve, 4000));
     assert.equal(
       wrong.stderr.filter((l) => /refused the credentials/.test(l)).length,

@@ -9,6 +9,8 @@ import { StateFile } from "../../modules/kostal2mqtt/src/runtime/stateFile.js";
 import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";
+import { daytimeClock } from "../support/simulatedTime.js";
+import { until } from "../support/until.js";
 
 test("a queue keeps waiting and in-flight messages across a restart, oldest first, and forgets acknowledged ones", () => {
   const dir = mkdtempSync(join(tmpdir(), "k2m-queue-"));
@@ -38,7 +40,7 @@ describe("a restart during a broker outage loses nothing", mosquittoTestOptions,
 
   before(async () => {
     broker = await Mosquitto.start({ bridge: "bridge-pw", tester: "tester-pw" });
-    simulator = new PikoSimulator({ model: "4.2" });
+    simulator = new PikoSimulator({ model: "4.2", clock: daytimeClock() });
     watcher = await mqtt.connectAsync(broker.url, {
       username: "tester",
       password: "tester-pw",
@@ -72,7 +74,13 @@ describe("a restart during a broker outage loses nothing", mosquittoTestOptions,
     await first.waitForLine(/connected to MQTT broker/);
     await broker.pause();
     const cutAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // Three polls while the broker is away (the last may still be on its way when the process is stopped).
+    const polled = simulator.stats.pages;
+    await until(
+      () => (simulator.stats.pages >= polled + 3 ? true : undefined),
+      20_000,
+      "polls in the outage",
+    );
     assert.equal(await first.stop(), 0);
     const stoppedAt = Date.now();
     await broker.resume();
@@ -90,12 +98,11 @@ describe("a restart during a broker outage loses nothing", mosquittoTestOptions,
         times.push((JSON.parse(payload.toString()) as { ts_ms: number }).ts_ms),
       );
       await new Promise<void>((resolve) => watcher.once("connect", () => resolve()));
-      const deadline = Date.now() + 15_000;
-      while (times.filter((t) => t > cutAt && t < stoppedAt).length < 2 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      const made = times.filter((t) => t > cutAt && t < stoppedAt);
-      assert.ok(made.length >= 2, `readings made during the outage by the first process: ${made.length}`);
+      await until(
+        () => (times.filter((t) => t > cutAt && t < stoppedAt).length >= 2 ? true : undefined),
+        15_000,
+        "two readings made during the outage by the first process, published by the second",
+      );
     } finally {
       await second.stop();
     }

@@ -4,9 +4,12 @@ import { after, before, describe, test } from "node:test";
 import mqtt, { type MqttClient } from "mqtt";
 import { startEdgeHubEmulator, type EdgeHubEmulator } from "../../modules/edgehub-emulator/src/index.js";
 import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
+import { childEnv } from "../support/childEnv.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";
 import { repoPath } from "../support/paths.js";
+import { daytimeClock } from "../support/simulatedTime.js";
+import { until } from "../support/until.js";
 
 /**
  * Canary secrets for the inverter (environment and twin), the broker and the edgeHub connection string, with both
@@ -31,7 +34,7 @@ describe("secrets never leak", mosquittoTestOptions, () => {
 
   before(async () => {
     broker = await Mosquitto.start({ bridge: BROKER_PASSWORD, tester: "tester-pw" });
-    simulator = new PikoSimulator({ model: "8.3", password: INVERTER_PASSWORD });
+    simulator = new PikoSimulator({ model: "8.3", password: INVERTER_PASSWORD, clock: daytimeClock() });
     const host = new URL(await simulator.start()).host;
     emulator = await startEdgeHubEmulator({ modules: [MODULE] });
     const edgeEnv = emulator.connectionStringEnvironment(MODULE);
@@ -84,8 +87,14 @@ describe("secrets never leak", mosquittoTestOptions, () => {
   });
 
   test("not in any published MQTT message", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    assert.ok(published.some((m) => m.startsWith("KOSTAL/dach/state ")));
+    // Both inverters' topics: the reading of the one that answers, the status of the one refused.
+    for (const topic of ["KOSTAL/dach/state ", "KOSTAL/garage/status "]) {
+      await until(() => (published.some((m) => m.startsWith(topic)) ? true : undefined), 15_000, topic);
+    }
+    assert.match(
+      published.find((m) => m.startsWith("KOSTAL/garage/status "))!,
+      /auth_error/,
+    );
     assert.deepEqual(leaks(published.join("\n")), []);
   });
 
@@ -104,7 +113,7 @@ describe("secrets never leak", mosquittoTestOptions, () => {
       execFile(
         process.execPath,
         [repoPath("bin/kostal2mqtt.js"), "run", "--print-config"],
-        { env: { PATH: process.env.PATH, ...env } },
+        { env: childEnv(env) },
         (_e, stdout, stderr) => resolve(stdout + stderr),
       ),
     );

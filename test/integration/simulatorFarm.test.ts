@@ -4,11 +4,11 @@ import { parseStatusPage } from "../../modules/kostal2mqtt/src/piko/statusPage.j
 import { ManualClock } from "../../modules/piko-simulator/src/clock.js";
 import { startFarm } from "../../modules/piko-simulator/src/farm.js";
 import { simulateCommand } from "../../modules/piko-simulator/src/simulateCommand.js";
+import { NOON } from "../support/simulatedTime.js";
 
 /** Many simulators in one process, and the `simulate` command, over real HTTP on 127.0.0.1. */
 
 const LIMIT = { timeout: 20_000 };
-const NOON = Date.parse("2024-06-21T12:00:00+01:00");
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
@@ -70,7 +70,7 @@ test(
 );
 
 test("a farm refuses a count below 1", LIMIT, async () => {
-  await assert.rejects(startFarm({ count: 0 }), RangeError);
+  await assert.rejects(startFarm({ count: 0, clock: new ManualClock(NOON) }), RangeError);
 });
 
 test("simulate: starts from arguments, logs one line with the URL but not the password", LIMIT, async () => {

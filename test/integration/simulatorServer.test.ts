@@ -199,10 +199,11 @@ test(
 
 test("rejects bad options and bad faults with every reason", LIMIT, () => {
   assert.throws(
-    () => new PikoSimulator({ name: "my piko", rs485Address: 0, username: "a:b" }),
+    () =>
+      new PikoSimulator({ name: "my piko", rs485Address: 0, username: "a:b", clock: new ManualClock(NOON) }),
     /name must be 1-32 letters or digits; rs485Address must be a whole number 1-255; username must be/,
   );
-  const sim = new PikoSimulator();
+  const sim = new PikoSimulator({ clock: new ManualClock(NOON) });
   assert.throws(() => sim.setFault({ kind: "slow", delayMs: -1 }), RangeError);
   assert.throws(() => sim.setFault({ kind: "status", status: 42 }), RangeError);
   assert.throws(() => sim.setFault({ kind: "reset", probability: 2 }), RangeError);

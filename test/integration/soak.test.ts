@@ -7,6 +7,7 @@ import { AcceleratedClock, PikoSimulator, type Fault } from "../../modules/piko-
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";
 import { Prng, randomSeed } from "../support/prng.js";
+import { NOON } from "../support/simulatedTime.js";
 
 /**
  * The soak test: a simulated day and night (the inverter's clock 480 times faster: a day in 3 minutes) with random
@@ -57,12 +58,11 @@ describe(`soak: a day and a night with faults from every side (seed ${seed})`, m
     emulator = await startEdgeHubEmulator({
       modules: [{ moduleId: MODULE, desired: { pollIntervalSeconds: 2 } }],
     });
-    // 11:00 UTC is noon at the simulated site (UTC+1): the inverter feeds from the start, sleeps after sunset.
-    const morning = new Date();
-    morning.setUTCHours(11, 0, 0, 0);
+    // From midsummer noon at the site, whatever the date and time it runs at: 200 s at x480 are 26.7 simulated
+    // hours, so the inverter feeds from the start, goes off and asleep after sunset, and wakes the next morning.
     simulator = new PikoSimulator({
       model: "8.3",
-      clock: new AcceleratedClock({ speed: 480, startMs: morning.getTime() }),
+      clock: new AcceleratedClock({ speed: 480, startMs: NOON }),
     });
     const host = new URL(await simulator.start()).host;
     subscriber = mqtt.connect(broker.url, {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { childEnv } from "./childEnv.js";
 import { repoPath } from "./paths.js";
 
 /** The real kostal2mqtt process (`node dist/.../main.js <args>`), its output lines kept for assertions. */
@@ -17,7 +18,7 @@ export class ModuleProcess {
     const dataDir = mkdtempSync(join(tmpdir(), "k2m-data-"));
     this.child = spawn(process.execPath, [repoPath("dist/modules/kostal2mqtt/src/main.js"), ...args], {
       // The health server is off unless a test turns it on: a fixed default port must not tie tests together.
-      env: { PATH: process.env.PATH, KOSTAL_DATA_DIR: dataDir, HEALTH_PORT: "0", ...env },
+      env: childEnv({ KOSTAL_DATA_DIR: dataDir, HEALTH_PORT: "0", ...env }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.collect(this.child.stdout!, this.stdout);

@@ -6,13 +6,14 @@ import {
   type ExchangeInfo,
   type PikoSimulatorOptions,
 } from "../../modules/piko-simulator/src/server.js";
+import { NOON } from "./simulatedTime.js";
 
 /** Client helpers for the simulator's HTTP tests: one request per connection, a simulator per test. */
 
+export { NIGHT, NOON } from "./simulatedTime.js";
+
 /** A hung exchange fails its test instead of hanging the run (node:test has no default timeout). */
 export const LIMIT = { timeout: 10_000 };
-export const NOON = Date.parse("2024-06-21T12:00:00+01:00");
-export const NIGHT = Date.parse("2024-06-21T02:00:00+01:00");
 export const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 export const GOOD = basic("pvserver", "pvwr");
@@ -73,12 +74,13 @@ export function fetchRaw(
   });
 }
 
+/** A simulator on a manual clock at midsummer noon, handed to `run` with its URL and the clock; stopped after. */
 export async function withSimulator(
-  options: PikoSimulatorOptions,
+  options: Omit<PikoSimulatorOptions, "clock">,
   run: (sim: PikoSimulator, url: string, clock: ManualClock) => Promise<void>,
 ): Promise<void> {
   const clock = new ManualClock(NOON);
-  const sim = new PikoSimulator({ clock, ...options });
+  const sim = new PikoSimulator({ ...options, clock });
   const url = await sim.start();
   try {
     await run(sim, url, clock);

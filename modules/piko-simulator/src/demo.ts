@@ -18,10 +18,8 @@ const { values } = parseArgs({
 const stdout = (line: string) => process.stdout.write(`${line}\n`);
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
-const morning = new Date();
-morning.setHours(9, 0, 0, 0);
 const simulator = await simulateCommand(
-  ["--port", "0", "--model", "10.1", "--speed", values.speed, "--start", morning.toISOString()],
+  ["--port", "0", "--model", "10.1", "--speed", values.speed, "--start", "09:00"],
   (line: string) => stderr(`[simulator] ${line}`),
 );
 const client = new InverterClient({

@@ -1,11 +1,11 @@
-import { systemClock } from "./clock.js";
 import type { ModelId } from "./models.js";
 import { PikoSimulator, type PikoSimulatorOptions } from "./server.js";
 
 /**
  * Many simulated inverters in one process, for load tests: each its own PikoSimulator on its own ephemeral
- * 127.0.0.1 port, all on one clock. They share the page templates (built once per model and language, see
- * pageRenderer.ts), so an inverter costs one listening socket and its day curve (about 16 KiB), not a page copy.
+ * 127.0.0.1 port, all on one clock (required, as for one simulator). They share the page templates (built once
+ * per model and language, see pageRenderer.ts), so an inverter costs one listening socket and its day curve
+ * (about 16 KiB), not a page copy.
  * Each inverter gets its own name (`piko1`, `piko2`, ...) and seed, so their clouds differ.
  */
 
@@ -35,13 +35,11 @@ export async function startFarm(options: FarmOptions): Promise<Farm> {
   if (!Number.isInteger(count) || count < 1)
     throw new RangeError(`farm count must be a whole number >= 1, got ${count}`);
   if (models.length === 0) throw new RangeError("farm models must name at least one model");
-  const clock = shared.clock ?? systemClock;
   const simulators = Array.from(
     { length: count },
     (_, i) =>
       new PikoSimulator({
         ...shared,
-        clock,
         model: models[i % models.length]!,
         name: `${namePrefix}${i + 1}`,
         seed: seed + i,

@@ -82,7 +82,7 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     asleep: 0,
   };
 
-  constructor(options: PikoSimulatorOptions = {}) {
+  constructor(options: PikoSimulatorOptions) {
     super();
     const resolved = resolveOptions(options);
     this.model = resolved.model;

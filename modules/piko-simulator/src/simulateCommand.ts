@@ -1,19 +1,26 @@
 import { parseArgs } from "node:util";
-import { AcceleratedClock } from "./clock.js";
+import { AcceleratedClock, systemClock, type Clock } from "./clock.js";
+import { DAY_MS, type DaySchedule } from "./dayCurve.js";
 import { parseFaultSpec, type Fault } from "./faults.js";
 import { isLanguage, LANGUAGES, type Language } from "./languages.js";
 import { isModelId, MODEL_IDS, type ModelId } from "./models.js";
 import { DEVICE_NAME } from "./pageRenderer.js";
 import { PikoSimulator, type NightBehaviour } from "./server.js";
+import { SITE_UTC_OFFSET_HOURS, type SolarDay } from "./solarDay.js";
 
 /**
  * `kostal2mqtt simulate ...`: one simulated PIKO on 127.0.0.1 for demos and manual tests. All argument problems
- * are reported together in one Error; the log line names the URL and user, never the password.
+ * are reported together in one Error; the log line names the URL and user, never the password. Started while it
+ * is night at the simulated site, it says so in a second line: when the sun rises there, and how to start by day.
+ *
+ * Times are the simulated site's (UTC+01:00 all year, see solarDay.ts), not the machine's: `--start 09:00` is
+ * 09:00 there today, and an ISO time without an offset is read in the site's time too. Only an ISO time with `Z`
+ * or an offset is an absolute moment. So the same command line means the same simulated day on any machine.
  */
 
 export const SIMULATE_USAGE =
   "simulate [--port N] [--model 10.1|8.3|5.5|4.2|3.6|3.0] [--language de|en|nl] [--speed X] [--name NAME] " +
-  "[--username U] [--password P] [--start ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N] " +
+  "[--username U] [--password P] [--start HH:MM|ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N] " +
   "[--night silent|refuse] [--bind 127.0.0.1|0.0.0.0]";
 
 const OPTIONS = {
@@ -51,7 +58,28 @@ interface SimulateSettings {
   bind: "127.0.0.1" | "0.0.0.0";
 }
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+const HOUR_MS = 3_600_000;
+const SITE_OFFSET_MS = SITE_UTC_OFFSET_HOURS * HOUR_MS;
+
+/**
+ * `--start`: `HH:MM` is that time today at the simulated site; an ISO date or date and time without an offset is
+ * in the site's time; with `Z` or an offset it is that moment. Null when it is none of these.
+ */
+export function parseStartTime(text: string, nowMs: number): number | null {
+  const timeOfDay = TIME_OF_DAY.exec(text);
+  if (timeOfDay !== null) {
+    const siteMidnight = Math.floor((nowMs + SITE_OFFSET_MS) / DAY_MS) * DAY_MS - SITE_OFFSET_MS;
+    return siteMidnight + Number(timeOfDay[1]) * HOUR_MS + Number(timeOfDay[2]) * 60_000;
+  }
+  const iso = ISO_TIME.exec(text);
+  if (iso === null) return null;
+  const [, date, time = "00:00", zone] = iso;
+  // Date.parse alone would read a zone-less date and time in the machine's time zone (and a bare date in UTC).
+  const ms = Date.parse(`${date}T${time}${zone ?? "Z"}`) - (zone === undefined ? SITE_OFFSET_MS : 0);
+  return Number.isFinite(ms) ? ms : null;
+}
 
 /** The option values as given, and every problem with the shape of the command line. */
 function readArguments(argv: string[]): { given: Partial<Record<OptionName, string>>; problems: string[] } {
@@ -126,8 +154,8 @@ export function parseSimulateArguments(argv: string[], nowMs: number): SimulateS
     startMs: check(
       "start",
       nowMs,
-      (t) => (ISO_TIME.test(t) && Number.isFinite(Date.parse(t)) ? Date.parse(t) : null),
-      "an ISO time like 2024-06-21T09:00:00+02:00",
+      (t) => parseStartTime(t, nowMs),
+      "HH:MM (today at the simulated site, UTC+01:00) or an ISO time like 2024-06-21T09:00:00+02:00",
     ),
     fault: null,
     rs485Address: check("address", 255, (t) => wholeNumber(t, 1, 255), "a whole number 1-255"),
@@ -158,19 +186,68 @@ export function parseSimulateArguments(argv: string[], nowMs: number): SimulateS
   return settings;
 }
 
-/** Starts a simulator from command-line arguments; resolves once it listens. */
+/** `HH:MM` of a moment in the site's local time. */
+function siteClockTime(ms: number, utcOffsetHours: number): string {
+  return new Date(ms + utcOffsetHours * HOUR_MS).toISOString().slice(11, 16);
+}
+
+function offsetName(utcOffsetHours: number): string {
+  const minutes = Math.round(Math.abs(utcOffsetHours) * 60);
+  const hh = String(Math.floor(minutes / 60)).padStart(2, "0");
+  const mm = String(minutes % 60).padStart(2, "0");
+  return `UTC${utcOffsetHours < 0 ? "-" : "+"}${hh}:${mm}`;
+}
+
+/** A duration for people: `7 h 26 min`, `12 min`, `45 s`. */
+function duration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/**
+ * The line `simulate` adds when it starts while the simulated inverter is asleep (null by day): when the sun
+ * rises at the site, how long that is at the chosen speed, and how to start by day instead.
+ */
+export function nightNotice(
+  day: SolarDay,
+  nowMs: number,
+  speed: number,
+  night: NightBehaviour,
+): string | null {
+  if (day.stateAt(nowMs) !== "asleep") return null;
+  let next: DaySchedule = day.scheduleAt(nowMs);
+  if (nowMs >= next.wakeMs) next = day.scheduleAt(next.midnightMs + DAY_MS);
+  const offset = day.utcOffsetHours;
+  const sunriseDate = new Date(next.sunriseMs + offset * HOUR_MS).toISOString().slice(0, 10);
+  const realWait = (next.wakeMs - nowMs) / speed;
+  const connections = night === "refuse" ? "reset" : "left unanswered";
+  return (
+    `night at the simulated site: the inverter is asleep (connections ${connections}) until sunrise at ` +
+    `${siteClockTime(next.sunriseMs, offset)} ${offsetName(offset)} on ${sunriseDate} (it answers from ` +
+    `${siteClockTime(next.wakeMs, offset)}, in ${duration(realWait)} at x${speed}); to start it by day: ` +
+    `--start 09:00 (today, site time) or --start ${sunriseDate}T12:00, and --speed 60 to run a day in 24 minutes`
+  );
+}
+
+/**
+ * Starts a simulator from command-line arguments; resolves once it listens. `clock` is the real time the
+ * simulated time follows (injectable for tests); the simulated time starts at `--start`, default its now.
+ */
 export async function simulateCommand(
   argv: string[],
   log: (line: string) => void,
+  clock: Clock = systemClock,
 ): Promise<{ url: string; stop(): Promise<void>; simulator: PikoSimulator }> {
-  const settings = parseSimulateArguments(argv, Date.now());
-  const clock = new AcceleratedClock({ speed: settings.speed, startMs: settings.startMs });
+  const settings = parseSimulateArguments(argv, clock.now());
+  const simulated = new AcceleratedClock({ speed: settings.speed, startMs: settings.startMs, base: clock });
   const simulator = new PikoSimulator({
     model: settings.model,
     language: settings.language,
     name: settings.name,
     rs485Address: settings.rs485Address,
-    clock,
+    clock: simulated,
     username: settings.username,
     password: settings.password,
     seed: settings.seed,
@@ -178,12 +255,15 @@ export async function simulateCommand(
   });
   simulator.setFault(settings.fault);
   const url = await simulator.start(settings.port, settings.bind);
-  const state = simulator.day.stateAt(clock.now());
+  const now = simulated.now();
+  const state = simulator.day.stateAt(now);
   log(
     `PIKO ${settings.model} simulator at ${url}/index.fhtml (user ${settings.username}, language ` +
       `${settings.language}, name ${settings.name}, RS485 ${settings.rs485Address}); simulated time ` +
-      `${new Date(clock.now()).toISOString()} x${settings.speed}, now ${state}; at night ` +
+      `${new Date(now).toISOString()} x${settings.speed}, now ${state}; at night ` +
       `${settings.nightBehaviour}; fault ${settings.fault?.kind ?? "none"}`,
   );
+  const notice = nightNotice(simulator.day, now, settings.speed, settings.nightBehaviour);
+  if (notice !== null) log(notice);
   return { url, stop: () => simulator.stop(), simulator };
 }

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from "./clock.js";
+import type { Clock } from "./clock.js";
 import { isLanguage, LANGUAGES, type Language } from "./languages.js";
 import { isModelId, MODEL_IDS, type ModelId } from "./models.js";
 import { DEVICE_NAME } from "./pageRenderer.js";
@@ -16,8 +16,11 @@ export interface PikoSimulatorOptions {
   name?: string;
   /** RS485 bus address, 1-255; default 255. */
   rs485Address?: number;
-  /** Simulated time; default the system clock. */
-  clock?: Clock;
+  /**
+   * Simulated time. Required: what the page shows (asleep at night, feeding by day) follows it, so the time of day
+   * is always a choice (a ManualClock, an AcceleratedClock from a chosen start, or systemClock for real time).
+   */
+  clock: Clock;
   /** Default "pvserver", the factory user. */
   username?: string;
   /** Default "pvwr", the factory password. */
@@ -42,7 +45,7 @@ export function resolveOptions(options: PikoSimulatorOptions): ResolvedOptions {
     language: options.language ?? "de",
     name: options.name ?? "piko",
     rs485Address: options.rs485Address ?? 255,
-    clock: options.clock ?? systemClock,
+    clock: options.clock,
     username: options.username ?? "pvserver",
     password: options.password ?? "pvwr",
     seed: options.seed ?? 1,

@@ -21,6 +21,8 @@ import { hash01, smoothNoise } from "./seededNoise.js";
 
 /** Inverters of this class convert about 96 % of the DC power. */
 const EFFICIENCY = 0.96;
+/** The simulated site's local time when none is given: central European standard time, all year (no DST). */
+export const SITE_UTC_OFFSET_HOURS = 1;
 /** Day profiles kept per simulator: today and a few neighbours are all a clock ever asks for. */
 const PROFILE_CACHE_SIZE = 4;
 
@@ -63,6 +65,8 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 
 export class SolarDay {
   readonly model: InverterModel;
+  /** The site's local time, hours east of UTC (no daylight saving time): sunrise and midnight follow it. */
+  readonly utcOffsetHours: number;
   private readonly seed: number;
   private readonly utcOffsetMs: number;
   private readonly startTotalKwh: number;
@@ -77,10 +81,11 @@ export class SolarDay {
   constructor(options: SolarDayOptions) {
     this.model = typeof options.model === "string" ? inverterModel(options.model) : options.model;
     this.seed = (options.seed ?? 1) | 0;
-    const offsetHours = options.utcOffsetHours ?? 1;
+    const offsetHours = options.utcOffsetHours ?? SITE_UTC_OFFSET_HOURS;
     if (!Number.isFinite(offsetHours) || offsetHours < -12 || offsetHours > 14) {
       throw new RangeError(`UTC offset must be between -12 and +14 hours, got ${offsetHours}`);
     }
+    this.utcOffsetHours = offsetHours;
     this.utcOffsetMs = Math.round(offsetHours * 3_600_000);
     this.startTotalKwh = options.startTotalKwh ?? 39116;
     if (!Number.isFinite(this.startTotalKwh) || this.startTotalKwh < 0) {

@@ -9,7 +9,7 @@ Commands:
   read [--url URL] [--username U] [--password P] [--id ID]
                                    poll an inverter once (defaults: KOSTAL_HOST, KOSTAL_USERNAME, KOSTAL_PASSWORD)
   simulate [--port N] [--model 10.1|8.3|5.5|4.2|3.6|3.0] [--language de|en|nl] [--speed X] [--name NAME]
-           [--username U] [--password P] [--start ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N]
+           [--username U] [--password P] [--start HH:MM|ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N]
            [--night silent|refuse] [--bind 127.0.0.1|0.0.0.0]
                                    run the PIKO simulator on 127.0.0.1 (port 0: any free port)
   healthcheck [--ready]            ask the running bridge's health server (HEALTH_PORT) for /healthz or /readyz
