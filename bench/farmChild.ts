@@ -8,10 +8,11 @@ import { statusPageUrl } from "../modules/kostal2mqtt/src/piko/inverterAddress.j
 import { createLogger } from "../modules/kostal2mqtt/src/log/logger.js";
 import type { Entry } from "../modules/kostal2mqtt/src/outputs/deliveryQueue.js";
 import { MqttOutput, type MqttMessage } from "../modules/kostal2mqtt/src/outputs/mqtt/mqttOutput.js";
-import type { BridgeEvent, Output } from "../modules/kostal2mqtt/src/outputs/output.js";
+import type { BridgeEvent, Output } from "../modules/kostal2mqtt/src/ports/output.js";
 import type { Reading } from "../modules/kostal2mqtt/src/reading/reading.js";
-import { Bridge, type InverterSettings } from "../modules/kostal2mqtt/src/runtime/bridge.js";
-import { StateFile } from "../modules/kostal2mqtt/src/runtime/stateFile.js";
+import type { InverterSettings } from "../modules/kostal2mqtt/src/config/bridgeSettings.js";
+import { Bridge } from "../modules/kostal2mqtt/src/runtime/bridge.js";
+import { StateFile } from "../modules/kostal2mqtt/src/lib/stateFile.js";
 import { startFarm } from "../modules/piko-simulator/src/index.js";
 import { median } from "./harness.js";
 import { ladderPoller, type LadderLayer } from "./pollLadder.js";
@@ -24,7 +25,7 @@ import { daytimeClock, sleep } from "./processProbe.js";
  *   node dist/bench/farmChild.js bridge         reads a BridgeJob (JSON) on stdin; prints "window" at the start
  *                                               and end of the timed window, then one BridgeResult (JSON)
  *
- * The bridge is the real runtime (Bridge, InverterRunner, InverterClient, the logger at info on stderr) with a
+ * The bridge is the real runtime (Bridge, InverterLoop, InverterClient, the logger at info on stderr) with a
  * counting output, or the real MqttOutput (with its persisted queue, as `run` has it) behind the count. With
  * `reference` set it is instead one chained loop per inverter around a pollLadder.ts poller (e.g. `http-parse`:
  * the same poll on node:http), to show what the runtime and its HTTP client add.
@@ -58,7 +59,17 @@ export interface BridgeResult {
   rssSteadyMiB: number;
   rssPeakMiB: number;
   heapUsedMiB: number;
-  mqtt: { delivered: number; queued: number; dropped: number } | null;
+  /**
+   * The MQTT output at the end, and over the window: messages the broker acknowledged in it, and messages that
+   * entered the queue in it (acknowledged + the growth of the queue + dropped): their ratio is the delivered share.
+   */
+  mqtt: {
+    delivered: number;
+    queued: number;
+    dropped: number;
+    windowDelivered: number;
+    windowQueued: number;
+  } | null;
 }
 
 const FAILING = new Set(["unreachable", "auth_error", "format_error"]);
@@ -102,7 +113,7 @@ class CountingOutput implements Output {
   }
 }
 
-/** The reference: a chained loop per inverter (like Poller) around a ladder poller; stop() ends them. */
+/** The reference: a chained loop per inverter (like InverterLoop) around a ladder poller; stop() ends them. */
 function startReference(job: BridgeJob, layer: LadderLayer, counting: CountingOutput): { stop(): void } {
   let running = true;
   const timers = new Set<NodeJS.Timeout>();
@@ -190,6 +201,7 @@ async function runBridge(job: BridgeJob): Promise<BridgeResult> {
     () => rss.push({ atMs: performance.now(), mib: process.memoryUsage().rss / MIB }),
     1000,
   );
+  const healthStart = mqtt?.health();
   process.stdout.write("window\n");
   const cpuStart = process.cpuUsage();
   const start = performance.now();
@@ -206,6 +218,11 @@ async function runBridge(job: BridgeJob): Promise<BridgeResult> {
   const gaps = [...counting.gaps].sort((a, b) => a - b);
   const quantile = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] ?? NaN;
   const health = mqtt?.health();
+  const windowDelivered = (health?.delivered ?? 0) - (healthStart?.delivered ?? 0);
+  const windowQueued =
+    windowDelivered +
+    ((health?.queued ?? 0) - (healthStart?.queued ?? 0)) +
+    ((health?.dropped ?? 0) - (healthStart?.dropped ?? 0));
   const result: BridgeResult = {
     inverters: job.urls.length,
     windowSeconds: windowMs / 1000,
@@ -223,7 +240,15 @@ async function runBridge(job: BridgeJob): Promise<BridgeResult> {
     rssSteadyMiB: median(rss.slice(rss.length >> 1).map((sample) => sample.mib)),
     rssPeakMiB: Math.max(...rss.map((sample) => sample.mib)),
     heapUsedMiB: process.memoryUsage().heapUsed / MIB,
-    mqtt: health ? { delivered: health.delivered, queued: health.queued, dropped: health.dropped } : null,
+    mqtt: health
+      ? {
+          delivered: health.delivered,
+          queued: health.queued,
+          dropped: health.dropped,
+          windowDelivered,
+          windowQueued,
+        }
+      : null,
   };
   reference?.stop();
   if (reference === null) await bridge.stop(2000);

@@ -80,3 +80,24 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
       .trimEnd();
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)];
 }
+
+/** One row of the table `npm run bench` prints at the end: a figure, its target, the floor beside it. */
+export interface SummaryRow {
+  figure: string;
+  /** The measured figure, with its spread where there is one (e.g. "2.61 (2.1 / 2.61 / 4.9)"). */
+  value: string;
+  target: string;
+  /** The floor measured in the same run, or "-". */
+  floor: string;
+  /** value / floor, or "-". */
+  ratio: string;
+  /** PASS, FAIL, or "-" (a figure without a target). */
+  verdict: string;
+}
+
+/** Min / median / max of `values` with `digits` decimals. */
+export function spread(values: readonly number[], digits: number): string {
+  if (values.length === 0) return "-";
+  const fixed = (value: number) => value.toFixed(digits);
+  return `${fixed(Math.min(...values))} / ${fixed(median(values))} / ${fixed(Math.max(...values))}`;
+}

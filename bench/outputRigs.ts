@@ -106,6 +106,16 @@ export class OutputRig {
     return env;
   }
 
+  /** The broker and credentials for the floor reference (pollLadder.ts `floor`: a raw MQTT publish). */
+  floorEnv(): Record<string, string> {
+    if (this.broker === null) return {};
+    return {
+      FLOOR_MQTT_PORT: String(this.broker.port),
+      FLOOR_MQTT_USERNAME: "bridge",
+      FLOOR_MQTT_PASSWORD: BRIDGE_PASSWORD,
+    };
+  }
+
   /** Counts the child's stdout readings (JSON lines) as console deliveries of `id`. */
   watch(id: string, child: BenchChild): void {
     child.onLine((line, stream) => {

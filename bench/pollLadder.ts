@@ -1,11 +1,19 @@
 import { Agent, get } from "node:http";
+import { connect, type Socket } from "node:net";
 import { pathToFileURL } from "node:url";
 import { statusPageUrl } from "../modules/kostal2mqtt/src/piko/inverterAddress.js";
-import { InverterClient } from "../modules/kostal2mqtt/src/piko/inverterClient.js";
-import { fetchStatusPage } from "../modules/kostal2mqtt/src/piko/pageFetcher.js";
-import { parseStatusPage } from "../modules/kostal2mqtt/src/piko/statusPage.js";
-import { toReading } from "../modules/kostal2mqtt/src/reading/reading.js";
-import { serialiseReading } from "../modules/kostal2mqtt/src/reading/serialise.js";
+
+/**
+ * The product's modules, imported by the layers that use them on their first poll only: the `timer`, `http` and
+ * `floor` processes must not carry node-fetch or the parser in their memory figures.
+ */
+const product = {
+  client: () => import("../modules/kostal2mqtt/src/piko/inverterClient.js"),
+  fetcher: () => import("../modules/kostal2mqtt/src/piko/pageFetcher.js"),
+  parser: () => import("../modules/kostal2mqtt/src/piko/statusPage.js"),
+  reading: () => import("../modules/kostal2mqtt/src/reading/reading.js"),
+  serialise: () => import("../modules/kostal2mqtt/src/reading/serialise.js"),
+};
 
 /**
  * The reference rows of the `cycle` section: a child process that polls like kostal2mqtt does (chained
@@ -17,6 +25,9 @@ import { serialiseReading } from "../modules/kostal2mqtt/src/reading/serialise.j
  *   http-parse  + parseStatusPage, toReading and the reading as a JSON line: the whole poll without node-fetch
  *   fetch       fetchStatusPage (node-fetch, timeout, AbortController, size cap) instead of node:http, no parse
  *   client      InverterClient.read (fetch + parse + reading) and the reading as a JSON line, as the console output
+ *   floor       the floor of the issue: node:http GET, one indexOf on the page and a raw MQTT 3.1.1 QoS 0 PUBLISH
+ *               (hand-made packets on one net.Socket) to the broker named by FLOOR_MQTT_PORT, FLOOR_MQTT_USERNAME,
+ *               FLOOR_MQTT_PASSWORD (127.0.0.1); what any Node bridge from a PIKO to MQTT costs at least
  *
  *   node dist/bench/pollLadder.js <layer> <inverter url> <interval ms>
  *
@@ -24,7 +35,7 @@ import { serialiseReading } from "../modules/kostal2mqtt/src/reading/serialise.j
  * pollers in its reference row (`ladderPoller`).
  */
 
-export const LADDER_LAYERS = ["timer", "http", "http-parse", "fetch", "client"] as const;
+export const LADDER_LAYERS = ["timer", "http", "http-parse", "fetch", "client", "floor"] as const;
 export type LadderLayer = (typeof LADDER_LAYERS)[number];
 
 const CREDENTIALS = { username: "pvserver", password: "pvwr" };
@@ -45,6 +56,47 @@ function httpPoller(url: URL): () => Promise<string> {
     });
 }
 
+function mqttString(text: string): Buffer {
+  const bytes = Buffer.from(text, "utf8");
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+function mqttPacket(first: number, body: Buffer): Buffer {
+  const length: number[] = [];
+  let rest = body.length;
+  do {
+    let byte = rest % 128;
+    rest = Math.floor(rest / 128);
+    if (rest > 0) byte |= 0x80;
+    length.push(byte);
+  } while (rest > 0);
+  return Buffer.concat([Buffer.from([first, ...length]), body]);
+}
+
+/** A raw MQTT 3.1.1 connection (clean session, no keepalive) that sends QoS 0 PUBLISH packets. */
+function rawMqtt(): (topic: string, payload: string) => void {
+  const port = Number(process.env.FLOOR_MQTT_PORT);
+  if (!Number.isInteger(port) || port <= 0) throw new Error("the floor layer needs FLOOR_MQTT_PORT");
+  const username = process.env.FLOOR_MQTT_USERNAME ?? "";
+  const password = process.env.FLOOR_MQTT_PASSWORD ?? "";
+  const socket: Socket = connect({ host: "127.0.0.1", port });
+  socket.on("error", (error) => process.stderr.write(`mqtt: ${error.message}\n`));
+  socket.on("data", () => {}); // CONNACK; QoS 0 has no other answer
+  const connectBody = Buffer.concat([
+    mqttString("MQTT"),
+    Buffer.from([4, 0xc2, 0, 0]), // level 4, username + password + clean session, keepalive 0
+    mqttString(`floor-${process.pid}`),
+    mqttString(username),
+    mqttString(password),
+  ]);
+  socket.write(mqttPacket(0x10, connectBody));
+  return (topic, payload) => {
+    socket.write(mqttPacket(0x30, Buffer.concat([mqttString(topic), Buffer.from(payload, "utf8")])));
+  };
+}
+
 /** One poll of `layer` against the inverter at `url`; resolves with what it adds to the output line. */
 export function ladderPoller(layer: LadderLayer, url: URL): () => Promise<string> {
   switch (layer) {
@@ -57,17 +109,42 @@ export function ladderPoller(layer: LadderLayer, url: URL): () => Promise<string
     case "http-parse": {
       const poll = httpPoller(url);
       return async () => {
+        const [{ parseStatusPage }, { toReading }, { serialiseReading }] = await Promise.all([
+          product.parser(),
+          product.reading(),
+          product.serialise(),
+        ]);
         const reading = toReading(parseStatusPage(await poll()), "ladder", Date.now());
         return `,"reading":${serialiseReading(reading)}`;
       };
     }
     case "fetch": {
       const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
-      return async () => `,"chars":${(await fetchStatusPage(url, CREDENTIALS, { agent })).html.length}`;
+      return async () => {
+        const { fetchStatusPage } = await product.fetcher();
+        return `,"chars":${(await fetchStatusPage(url, CREDENTIALS, { agent })).html.length}`;
+      };
     }
     case "client": {
-      const client = new InverterClient({ id: "ladder", url, credentials: CREDENTIALS });
-      return async () => `,"reading":${serialiseReading((await client.read()).reading)}`;
+      let client: import("../modules/kostal2mqtt/src/piko/inverterClient.js").InverterClient | null = null;
+      return async () => {
+        const [{ InverterClient }, { serialiseReading }] = await Promise.all([
+          product.client(),
+          product.serialise(),
+        ]);
+        client ??= new InverterClient({ id: "ladder", url, credentials: CREDENTIALS });
+        return `,"reading":${serialiseReading((await client.read()).reading)}`;
+      };
+    }
+    case "floor": {
+      const poll = httpPoller(url);
+      const publish = rawMqtt();
+      return async () => {
+        const page = await poll();
+        const at = page.indexOf("aktuell");
+        publish("KOSTAL/floor/state", `{"at":${at},"ts":${Date.now()}}`);
+        return `,"at":${at}`;
+      };
     }
   }
 }

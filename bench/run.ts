@@ -1,5 +1,5 @@
 import { arch, cpus, platform } from "node:os";
-import type { BenchSection } from "./harness.js";
+import { formatTable, type BenchSection, type SummaryRow } from "./harness.js";
 
 /**
  * `npm run bench` (node --expose-gc dist/bench/run.js): runs the bench sections in order. Add a section by
@@ -13,6 +13,7 @@ import type { BenchSection } from "./harness.js";
  *   cycle  CPU per poll cycle and steady RSS of the real process      about 2 min (cycleBench.ts)
  *   first  time from start to the first reading published            about 1 min (firstReadingBench.ts)
  *   farm   2,000 simulated inverters polled once a second            about 1.5 min (farmBench.ts)
+ *   load   resident memory of each package loaded alone (loadCost.ts)  about 1 min
  */
 
 const SECTIONS: ReadonlyArray<{ name: string; load: () => Promise<BenchSection> }> = [
@@ -20,6 +21,7 @@ const SECTIONS: ReadonlyArray<{ name: string; load: () => Promise<BenchSection> 
   { name: "cycle", load: async () => (await import("./cycleBench.js")).cycleBench },
   { name: "first", load: async () => (await import("./firstReadingBench.js")).firstReadingBench },
   { name: "farm", load: async () => (await import("./farmBench.js")).farmBench },
+  { name: "load", load: async () => (await import("./loadCost.js")).loadCostBench },
 ];
 
 async function main(args: readonly string[]): Promise<number> {
@@ -58,6 +60,18 @@ async function main(args: readonly string[]): Promise<number> {
       results[name] = { error: message };
       console.error(`bench section ${name} failed: ${message}`);
     }
+  }
+  const summary = Object.values(results).flatMap(
+    (result) => (result as { summary?: SummaryRow[] } | null)?.summary ?? [],
+  );
+  if (summary.length > 0) {
+    log("");
+    log(`== summary (${new Date().toISOString()}) ==`);
+    const table = formatTable(
+      ["figure", "measured", "target", "floor (same run)", "ratio", "verdict"],
+      summary.map((row) => [row.figure, row.value, row.target, row.floor, row.ratio, row.verdict]),
+    );
+    for (const line of table) log(line);
   }
   if (json) console.log(JSON.stringify({ environment, sections: results }, null, 2));
   return failed ? 1 : 0;

@@ -33,7 +33,10 @@ function linesNaming(lines: string[], topic: string): string[] {
   return lines.filter((line) => /\[(WRN|ERR)\]/.test(line) && line.includes(topic));
 }
 
-describe("a broker that refuses some messages", mosquittoTestOptions, () => {
+/** Each test has its own broker and bridge, and mostly waits (for a broker's answer): they run at once. */
+const AT_ONCE = { ...mosquittoTestOptions, concurrency: true };
+
+describe("a broker that refuses some messages", AT_ONCE, () => {
   const cleanups: Array<() => Promise<unknown>> = [];
   after(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();

@@ -16,7 +16,13 @@ import { until } from "../support/until.js";
 
 const PASSWORD = "inverter-pw";
 
-describe("the bridge process against a refusing broker", mosquittoTestOptions, () => {
+/**
+ * Each test has its own broker and process (the simulator is shared: it answers one request at a time, as the
+ * device does) and mostly waits for polls: they run at once.
+ */
+const AT_ONCE = { ...mosquittoTestOptions, concurrency: true };
+
+describe("the bridge process against a refusing broker", AT_ONCE, () => {
   let simulator: PikoSimulator;
   let simulatorHost: string;
   const cleanups: Array<() => Promise<unknown>> = [];

@@ -120,7 +120,8 @@ test("npm run demo's program: the simulator and readings as JSON lines", async (
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = execFile(
       process.execPath,
-      [repoPath("dist/modules/piko-simulator/src/demo.js"), "--duration", "3"],
+      // The first poll is at once: one second is enough for a reading.
+      [repoPath("dist/modules/piko-simulator/src/demo.js"), "--duration", "1"],
       { encoding: "utf8", timeout: 30_000 },
       (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
     );

@@ -18,6 +18,7 @@ import {
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";
 import { repoPath } from "../support/paths.js";
+import { until } from "../support/until.js";
 
 /**
  * The module exactly as the deployment manifests start it: the manifest generated from the template and the
@@ -35,6 +36,7 @@ const IMAGES = {
 const NOON = Date.parse("2026-06-21T12:00:00+02:00");
 
 interface Reported {
+  pollIntervalSeconds?: { value: unknown; ac: number };
   inverters?: { ac: number; ad: string };
   module?: { state: string };
   inverterState?: Record<string, { state: string; model: string | null } | null>;
@@ -44,13 +46,26 @@ function telemetryOf(emulator: EdgeHubEmulator) {
   return emulator.messages.filter((message) => message.output === "telemetry");
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  return until(probe, timeoutMs, what, 100);
+}
+
+/**
+ * The one setting a test changes: the manifests' poll interval (10 s) becomes the shortest the module takes (2 s),
+ * so that the test waits seconds, not tens of seconds. What the manifest says is checked first: the same valid
+ * interval in the environment and in the twin.
+ */
+const TEST_INTERVAL_SECONDS = 2;
+
+function checkInterval(env: Record<string, string>, desired: Json | undefined): void {
+  const fromEnv = Number(env.SCRAPE_INTERVAL);
+  assert.ok(
+    Number.isInteger(fromEnv) && fromEnv >= 2 && fromEnv <= 3600,
+    `SCRAPE_INTERVAL ${env.SCRAPE_INTERVAL}`,
+  );
+  if (desired !== undefined) {
+    const fromTwin = (desired as { pollIntervalSeconds?: unknown }).pollIntervalSeconds;
+    assert.equal(fromTwin, fromEnv, "the twin's pollIntervalSeconds is the environment's SCRAPE_INTERVAL");
   }
 }
 
@@ -106,17 +121,16 @@ describe("deployment.template.json, as the README's .env fills it", mosquittoTes
     const env = moduleEnvironment(manifest, MODULE);
     assert.equal(env.KOSTAL_PASSWORD, "", "the manifest passes the empty password through, as .env has it");
     const desired = moduleDesired(manifest, MODULE);
-    emulator = await startEdgeHubEmulator({
-      modules: [
-        { moduleId: MODULE, ...(desired === undefined ? {} : { desired: desired as TwinCollection }) },
-      ],
-    });
+    checkInterval(env, desired);
+    const fast = { ...(desired as TwinCollection | undefined), pollIntervalSeconds: TEST_INTERVAL_SECONDS };
+    emulator = await startEdgeHubEmulator({ modules: [{ moduleId: MODULE, desired: fast }] });
     broker = await Mosquitto.start({ bridge: "bridge-pw" });
     subscriber = await mqtt.connectAsync(broker.url, { username: "bridge", password: "bridge-pw" });
     subscriber.on("message", (_topic, payload) => brokerReadings.push(payload.toString("utf8")));
     await subscriber.subscribeAsync(`${env.MQTT_TOPIC}/+/state`, { qos: 1 });
     module = new ModuleProcess(["run"], {
       ...env,
+      SCRAPE_INTERVAL: String(TEST_INTERVAL_SECONDS),
       // The manifest's broker is the mosquitto module on the edge network; here it is the test's, on loopback.
       MQTT_HOST: "127.0.0.1",
       MQTT_PORT: String(broker.port),
@@ -136,14 +150,10 @@ describe("deployment.template.json, as the README's .env fills it", mosquittoTes
   });
 
   test("keeps sending readings, polled every pollIntervalSeconds, to edgeHub and to the broker", async () => {
-    const interval = Number(
-      moduleEnvironment(generateManifest("deployment.template.json", {}, IMAGES).manifest, MODULE)
-        .SCRAPE_INTERVAL,
-    );
     const [first, second] = await emulator.waitForMessages(
       2,
       (m) => m.output === "telemetry",
-      (interval * 2 + 10) * 1000,
+      (TEST_INTERVAL_SECONDS * 2 + 10) * 1000,
     );
     const readings = [first!, second!].map(
       (m) => JSON.parse(m.body.toString("utf8")) as { ts_ms: number; model: string; inverter: string },
@@ -161,6 +171,7 @@ describe("deployment.template.json, as the README's .env fills it", mosquittoTes
       return current.inverterState?.[inverterId]?.state === "producing" ? current : undefined;
     });
     assert.equal(reported.module?.state, "polling");
+    assert.deepEqual(reported.pollIntervalSeconds, { ...reported.pollIntervalSeconds, value: 2, ac: 200 });
     assert.equal(reported.inverters?.ac, 203);
     assert.match(reported.inverters?.ad ?? "", /default \(KOSTAL_HOST\)/);
   });
@@ -198,6 +209,7 @@ describe("deployment.layered.template.json, for a fleet: the inverters come from
     );
     const env = moduleEnvironment(manifest, MODULE);
     assert.equal(env.KOSTAL_HOST, undefined, "nothing site-specific in a manifest for many gateways");
+    checkInterval(env, undefined);
     emulator = await startEdgeHubEmulator({ modules: [{ moduleId: MODULE }] });
     module = new ModuleProcess(["run"], { ...env, ...emulator.connectionStringEnvironment(MODULE) });
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import mqtt, { type MqttClient } from "mqtt";
 import { DeliveryQueue } from "../../modules/kostal2mqtt/src/outputs/deliveryQueue.js";
-import { StateFile } from "../../modules/kostal2mqtt/src/runtime/stateFile.js";
+import { StateFile } from "../../modules/kostal2mqtt/src/lib/stateFile.js";
 import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";

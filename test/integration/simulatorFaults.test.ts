@@ -57,6 +57,25 @@ test("fault garbage: 200 with random bytes that are no PIKO page", LIMIT, () =>
   }),
 );
 
+test("fault total: a whole page showing the fault's lifetime total, a spike or a dip", LIMIT, () =>
+  withSimulator({}, async (sim, url) => {
+    const total = async () => {
+      const answer = await fetchRaw(url);
+      assert.equal(answer.status, 200);
+      return parseStatusPage(answer.body.toString("latin1")).values.get("energy_total_kwh");
+    };
+    const real = sim.valuesNow()!.energyTotalKwh;
+    assert.equal(await total(), real);
+    sim.setFault({ kind: "total", kwh: 4294967295, remaining: 1 });
+    assert.equal(await total(), 4294967295, "the spike seen in the field");
+    sim.setFault({ kind: "total", kwh: real - 3, remaining: 2 });
+    assert.deepEqual([await total(), await total()], [real - 3, real - 3], "a dip, for two requests");
+    assert.equal(await total(), real, "then the real total again");
+    assert.deepEqual([sim.stats.pages, sim.stats.faulted], [5, 3], "whole pages, each counted as faulted");
+    assert.throws(() => sim.setFault({ kind: "total", kwh: -1 }), /total kwh must be a whole number/);
+  }),
+);
+
 test("fault truncated: the full Content-Length promised, the connection closed halfway", LIMIT, () =>
   withSimulator({}, async (sim, url) => {
     const whole = sim.renderNow()!.length;

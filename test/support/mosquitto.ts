@@ -62,9 +62,19 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * What a site may have configured besides the listeners and the passwords: extra lines of mosquitto.conf (e.g.
+ * `message_size_limit 4096`) and an ACL file (mosquitto's format: `user NAME`, then `topic read|write|readwrite T`).
+ */
+export interface BrokerLimits {
+  conf?: string[];
+  acl?: string;
+}
+
 export class Mosquitto {
   private process: ChildProcess | null = null;
   readonly log: string[] = [];
+  private baseConf = "";
 
   private constructor(
     readonly dir: string,
@@ -73,7 +83,7 @@ export class Mosquitto {
     readonly caFile: string,
   ) {}
 
-  static async start(users: Record<string, string>): Promise<Mosquitto> {
+  static async start(users: Record<string, string>, limits: BrokerLimits = {}): Promise<Mosquitto> {
     const binary = requireMosquitto();
     const dir = await mkdtemp(join(tmpdir(), "k2m-mosquitto-"));
     const certificates = await generateEmulatorCertificates("mosquitto test");
@@ -88,25 +98,22 @@ export class Mosquitto {
       if (result.status !== 0) throw new Error(`mosquitto_passwd failed: ${result.stderr.toString()}`);
     }
     const [port, tlsPort] = [await freePort(), await freePort()];
-    await writeFile(
-      join(dir, "mosquitto.conf"),
-      [
-        "user root",
-        "per_listener_settings false",
-        "allow_anonymous false",
-        `password_file ${join(dir, "passwd")}`,
-        "persistence true",
-        `persistence_location ${dir}/`,
-        "log_dest stdout",
-        `listener ${port} 127.0.0.1`,
-        `listener ${tlsPort} 127.0.0.1`,
-        `cafile ${join(dir, "ca.pem")}`,
-        `certfile ${join(dir, "server.pem")}`,
-        `keyfile ${join(dir, "server.key")}`,
-        "",
-      ].join("\n"),
-    );
     const broker = new Mosquitto(dir, port, tlsPort, join(dir, "ca.pem"));
+    broker.baseConf = [
+      "user root",
+      "per_listener_settings false",
+      "allow_anonymous false",
+      `password_file ${join(dir, "passwd")}`,
+      "persistence true",
+      `persistence_location ${dir}/`,
+      "log_dest stdout",
+      `listener ${port} 127.0.0.1`,
+      `listener ${tlsPort} 127.0.0.1`,
+      `cafile ${join(dir, "ca.pem")}`,
+      `certfile ${join(dir, "server.pem")}`,
+      `keyfile ${join(dir, "server.key")}`,
+    ].join("\n");
+    await broker.configure(limits);
     await broker.run(binary);
     return broker;
   }
@@ -115,11 +122,25 @@ export class Mosquitto {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  /** Stops (SIGTERM: persistence is saved) and starts again on the same ports. */
-  async restart(downMs = 0): Promise<void> {
+  /**
+   * Stops (SIGTERM: persistence is saved) and starts again on the same ports, after `downMs` (the outage's length,
+   * not a wait for anything), with other limits when they are given.
+   */
+  async restart(downMs = 0, limits?: BrokerLimits): Promise<void> {
     await this.stopProcess();
+    if (limits !== undefined) await this.configure(limits);
     if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
     await this.run(requireMosquitto());
+  }
+
+  /** Writes mosquitto.conf: the listeners and passwords, then the site's limits (read at the next start). */
+  private async configure(limits: BrokerLimits): Promise<void> {
+    const lines = [this.baseConf, ...(limits.conf ?? [])];
+    if (limits.acl !== undefined) {
+      await writeFile(join(this.dir, "acl"), limits.acl);
+      lines.push(`acl_file ${join(this.dir, "acl")}`);
+    }
+    await writeFile(join(this.dir, "mosquitto.conf"), [...lines, ""].join("\n"));
   }
 
   /** An outage: the broker process ends (saving its persistence) until `resume()`. */

@@ -5,9 +5,13 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { MqttConfig } from "../../modules/kostal2mqtt/src/config/schema.js";
 import { createLogger } from "../../modules/kostal2mqtt/src/log/logger.js";
 import type { Entry } from "../../modules/kostal2mqtt/src/outputs/deliveryQueue.js";
-import { MqttOutput, type MqttMessage } from "../../modules/kostal2mqtt/src/outputs/mqtt/mqttOutput.js";
+import {
+  MqttOutput,
+  type MqttMessage,
+  type MqttOutputOptions,
+} from "../../modules/kostal2mqtt/src/outputs/mqtt/mqttOutput.js";
 import type { Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
-import { StateFile } from "../../modules/kostal2mqtt/src/runtime/stateFile.js";
+import { StateFile } from "../../modules/kostal2mqtt/src/lib/stateFile.js";
 import { until } from "./until.js";
 
 /** The MQTT output in-process against a broker on `port`, its log lines kept for assertions. */
@@ -45,8 +49,15 @@ export interface Harness {
   waitConnected(timeoutMs?: number): Promise<void>;
 }
 
-/** An output with its own data folder (as `run` gives it: the persisted queue lives there). */
-export function mqttHarness(config: MqttConfig, dataDir = mkdtempSync(join(tmpdir(), "k2m-data-"))): Harness {
+/**
+ * An output with its own data folder (as `run` gives it: the persisted queue lives there); `options` injects what
+ * the output lets a test choose (e.g. a short publish deadline).
+ */
+export function mqttHarness(
+  config: MqttConfig,
+  dataDir = mkdtempSync(join(tmpdir(), "k2m-data-")),
+  options: MqttOutputOptions = {},
+): Harness {
   const lines: string[] = [];
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) });
   const file = new StateFile<Array<Entry<MqttMessage>>>(dataDir, "queue-mqtt.json", (m) => lines.push(m));
@@ -55,6 +66,7 @@ export function mqttHarness(config: MqttConfig, dataDir = mkdtempSync(join(tmpdi
     log,
     { maxItems: 1000, maxAgeMs: 3600_000 },
     { file, everyMs: 60_000 },
+    options,
   );
   return {
     output,

@@ -52,3 +52,21 @@ export class Prng {
 export function randomSeed(): number {
   return (Math.random() * 0x100000000) >>> 0;
 }
+
+/**
+ * The seed of a random test: FUZZ_SEED (KOSTAL_FUZZ_SEED, its older name, still works) to replay a run, else a new
+ * one. Printed either way, with the command that replays the run, so that a failure seen once can be had again.
+ */
+export function testSeed(what: string, testFile: string): number {
+  const given = process.env.FUZZ_SEED ?? process.env.KOSTAL_FUZZ_SEED;
+  let seed: number;
+  if (given === undefined || given === "") {
+    seed = randomSeed();
+  } else {
+    seed = Number(given);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new RangeError(`FUZZ_SEED must be a whole number from 0 to ${0xffffffff}, got '${given}'`);
+  }
+  console.log(`${what}: seed ${seed}; replay: FUZZ_SEED=${seed} node --test ${testFile}`);
+  return seed;
+}

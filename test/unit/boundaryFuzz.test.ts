@@ -6,19 +6,20 @@ import {
 } from "../../modules/kostal2mqtt/src/config/desiredProperties.js";
 import { ConfigError, configSettings, loadConfig } from "../../modules/kostal2mqtt/src/config/loadConfig.js";
 import { createLogger, Redactor } from "../../modules/kostal2mqtt/src/log/logger.js";
-import { ModuleTwinSync } from "../../modules/kostal2mqtt/src/outputs/edgeHub/moduleTwinSync.js";
+import { EdgeController } from "../../modules/kostal2mqtt/src/controllers/edgeController.js";
 import { statusPageUrl } from "../../modules/kostal2mqtt/src/piko/inverterAddress.js";
 import { isInverterId } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import { Bridge } from "../../modules/kostal2mqtt/src/runtime/bridge.js";
-import { Prng, randomSeed } from "../support/prng.js";
+import { Prng, testSeed } from "../support/prng.js";
 
 /**
  * Fuzz tests of the input boundaries other than the page (which readerFuzz.test.ts covers): module twin desired
- * patches, direct method payloads and the environment, 10,000 cases each. Seeded; the seed is in the test name.
+ * patches, direct method payloads and the environment, 10,000 cases each. Seeded: the seed is printed and in the
+ * test names; FUZZ_SEED replays a run.
  */
 
 const CASES = 10_000;
-const seed = Number(process.env.KOSTAL_FUZZ_SEED ?? randomSeed());
+const seed = testSeed("boundary fuzz", "dist/test/unit/boundaryFuzz.test.js");
 const CANARY = "canary-fuzz-secret";
 
 const KEYS = [
@@ -151,13 +152,14 @@ test(`direct method payloads: ${CASES} random payloads are answered 200/400/404/
   const prng = new Prng(seed, 2);
   const log = createLogger({ level: "error", write: () => undefined });
   const bridge = new Bridge({ outputs: [], log, limits: { timeoutMs: 100, maxBytes: 1024 } });
-  const sync = new ModuleTwinSync(
-    bridge,
-    new DesiredProperties(defaults),
-    { version: "x", startedAt: "y" },
+  const sync = new EdgeController({
+    control: bridge,
+    twin: { isConnected: false, updateReported: () => Promise.resolve(), refetchTwin: () => undefined },
+    desired: new DesiredProperties(defaults),
+    info: { version: "x", startedAt: "y" },
     log,
-    new Redactor(),
-  );
+    redactor: new Redactor(),
+  });
   for (let i = 0; i < CASES; i++) {
     const payload = prng.chance(0.3) ? { inverter: randomValue(prng) } : randomValue(prng);
     const answer = await sync.methods.readNow!(payload);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createLogger } from "../../modules/kostal2mqtt/src/log/logger.js";
-import type { BridgeEvent, Output } from "../../modules/kostal2mqtt/src/outputs/output.js";
+import type { BridgeEvent, Output } from "../../modules/kostal2mqtt/src/ports/output.js";
 import type { Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import { ReadingGuard } from "../../modules/kostal2mqtt/src/runtime/readingGuard.js";
 import { ReadingPublisher } from "../../modules/kostal2mqtt/src/runtime/readingPublisher.js";
@@ -49,7 +49,7 @@ function setUp(replacedAfter = 3) {
   const lines: string[] = [];
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) });
   const guard = new ReadingGuard({ replacedAfter, dataDir: null, warn: (m) => lines.push(m) });
-  const publisher = new ReadingPublisher([output], guard, log, true);
+  const publisher = new ReadingPublisher(output, guard, log, true);
   const totals = () => readings.map((r) => r.energy_total_kwh);
   return { readings, events, lines, publisher, totals };
 }

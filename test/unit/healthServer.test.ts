@@ -5,13 +5,16 @@ import { runCli } from "../../modules/kostal2mqtt/src/cli/runCli.js";
 import { createLogger } from "../../modules/kostal2mqtt/src/log/logger.js";
 import { HealthServer } from "../../modules/kostal2mqtt/src/observability/healthServer.js";
 import { readiness, type ReadinessInput } from "../../modules/kostal2mqtt/src/observability/readiness.js";
-import type { OutputHealth } from "../../modules/kostal2mqtt/src/outputs/output.js";
-import type { InverterStatus } from "../../modules/kostal2mqtt/src/runtime/bridge.js";
+import type { InverterStatusReport, OutputHealth } from "../../modules/kostal2mqtt/src/ports/output.js";
 
 const NOW = Date.parse("2026-06-21T12:00:00.000Z");
 const connected: OutputHealth = { state: "connected", queued: 0, dropped: 0, delivered: 5, message: "ok" };
 
-function inverter(id: string, state: InverterStatus["state"], secondsAgo: number | null): InverterStatus {
+function inverter(
+  id: string,
+  state: InverterStatusReport["state"],
+  secondsAgo: number | null,
+): InverterStatusReport {
   return {
     inverter: id,
     state,
@@ -49,6 +52,14 @@ test("not ready, with the reason: no inverter, a stale or never-read inverter, a
   ]);
 });
 
+test("an output whose calls throw is not ready, though its connection is up", () => {
+  const failing: OutputHealth = { ...connected, faults: 3, lastFault: "publishReading: boom", failing: true };
+  assert.deepEqual(readiness(input({ outputs: { mqtt: failing } })).problems, [
+    "output mqtt: failing (publishReading: boom)",
+  ]);
+  assert.equal(readiness(input({ outputs: { mqtt: { ...failing, failing: false } } })).ready, true);
+});
+
 test("'recent' stretches with the poll interval: three intervals, at least a minute", () => {
   assert.equal(readiness(input({ inverters: [inverter("a", "producing", 59)] })).ready, true);
   assert.equal(readiness(input({ inverters: [inverter("a", "producing", 61)] })).ready, false);
@@ -61,12 +72,19 @@ async function get(port: number, path: string, method = "GET") {
   return { status: response.status, body: await response.text() };
 }
 
+/** A server reading the bridge's control interface, here a view of what `state` returns at each request. */
 function serverWith(state: () => Omit<ReadinessInput, "now">, port = 0) {
   const lines: string[] = [];
   const server = new HealthServer({
     port,
     bind: "127.0.0.1",
-    state,
+    control: {
+      inverterStatuses: () => state().inverters,
+      outputHealth: () => state().outputs,
+      get pollIntervalMs() {
+        return state().pollIntervalMs;
+      },
+    },
     now: () => NOW,
     log: createLogger({ level: "info", write: (line) => lines.push(line) }),
     redact: (text) => text.split("s3cret").join("[redacted]"),

@@ -3,10 +3,12 @@ import { test } from "node:test";
 import { InverterAuth, InverterUnreachable, PageFormat } from "../../modules/kostal2mqtt/src/piko/errors.js";
 import type { Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import {
+  DEFAULT_BACKOFF,
   InverterHealthTracker,
-  MAX_AUTH_BACKOFF_MS,
-  MAX_BACKOFF_MS,
 } from "../../modules/kostal2mqtt/src/runtime/inverterHealth.js";
+
+const MAX_BACKOFF_MS = DEFAULT_BACKOFF.maxMs;
+const MAX_AUTH_BACKOFF_MS = DEFAULT_BACKOFF.authMaxMs;
 
 function reading(status: Reading["status"], acPowerW: number): Reading {
   return {

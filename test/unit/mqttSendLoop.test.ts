@@ -17,7 +17,7 @@ import type {
   Publisher,
   SendOutcome,
 } from "../../modules/kostal2mqtt/src/outputs/mqtt/publisher.js";
-import { Rejections, SendLoop } from "../../modules/kostal2mqtt/src/outputs/mqtt/sendLoop.js";
+import { mqttSendLoop, Rejections } from "../../modules/kostal2mqtt/src/outputs/mqtt/sendLoop.js";
 import { OutputUnavailable, PublishRejected } from "../../modules/kostal2mqtt/src/outputs/outputErrors.js";
 
 /** The send loop's verdicts over a scripted broker, the refusal log, the default client id (issue 9). */
@@ -42,6 +42,11 @@ function scriptedBroker(script: { hangUp?: string[]; refuse?: Record<string, num
   const inFlight: Array<(outcome: SendOutcome) => void> = [];
   const publisher = {
     offer: { ...FULL_OFFER },
+    // The send loop's form of `send`: the outcome thrown, as Publisher.publish does.
+    publish: async (client: MqttClient, item: MqttMessage): Promise<void> => {
+      const outcome = await publisher.send(client, item);
+      if (outcome !== null) throw outcome;
+    },
     send: (_client: MqttClient, item: MqttMessage): Promise<SendOutcome> => {
       if (!connected) return Promise.resolve(new OutputUnavailable("not connected", false));
       if (batch.length === 0) queueMicrotask(() => void sent.push(batch.splice(0)));
@@ -78,13 +83,13 @@ function loopOver(broker: ReturnType<typeof scriptedBroker>, topics: string[]) {
   for (const topic of topics) queue.push(message(topic));
   const rejections = new Rejections(log);
   const client = {} as MqttClient;
-  const loop = new SendLoop(
+  const loop = mqttSendLoop({
     queue,
-    broker.publisher,
-    () => (broker.isConnected() ? client : null),
+    publisher: broker.publisher,
+    client: () => (broker.isConnected() ? client : null),
     rejections,
     log,
-  );
+  });
   return { loop, queue, rejections, lines };
 }
 

@@ -8,7 +8,7 @@ import { isEdgeMessage } from "../../modules/kostal2mqtt/src/outputs/edgeHub/edg
 import { isMqttMessage } from "../../modules/kostal2mqtt/src/outputs/mqtt/mqttMessages.js";
 import type { Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import { ReadingGuard } from "../../modules/kostal2mqtt/src/runtime/readingGuard.js";
-import { StateFile } from "../../modules/kostal2mqtt/src/runtime/stateFile.js";
+import { StateFile } from "../../modules/kostal2mqtt/src/lib/stateFile.js";
 
 /**
  * Issue 9, "never stick on its own state": a persisted file is input like any other. What does not validate is

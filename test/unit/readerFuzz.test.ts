@@ -1,141 +1,46 @@
 import assert from "node:assert/strict";
-import { availableParallelism } from "node:os";
 import { test } from "node:test";
-import { Worker } from "node:worker_threads";
 import { domGrid } from "../../modules/kostal2mqtt/src/piko/gridDom.js";
 import { scanGrid } from "../../modules/kostal2mqtt/src/piko/gridScanner.js";
 import { capturesTestOptions, readAllCaptures } from "../support/fixtures.js";
-import type { FuzzWorkerData, FuzzWorkerResult } from "../support/fuzzWorker.js";
 import { KNOWN_DISAGREEMENTS } from "../support/knownReaderIssues.js";
-import { randomSeed } from "../support/prng.js";
-import { checkInput, fuzzCase, runCase, type Finding } from "../support/readerFuzz.js";
+import { testSeed } from "../support/prng.js";
+import { checkInput, fuzzCase, runCase } from "../support/readerFuzz.js";
+import { fuzzReaders, fuzzReport, type FuzzRun } from "../support/readerFuzzRun.js";
 
 /**
  * Fuzz test of the page readers: mutated real captures and random strings. For every input, parseStatusPage
  * returns a page or throws PageFormat (no TypeError, no hang), and wherever the fast scanner answers, its grid
  * deep-equals the cheerio reference grid, so both readers give the same reading.
  *
- * Each run takes a new seed unless KOSTAL_FUZZ_SEED is set; a failure prints the seed and the command that
- * replays the failing case alone. KOSTAL_FUZZ_CASES sets how many cases run (10,000 by default).
+ * Each run takes a new seed unless FUZZ_SEED is set; the seed is printed, and a failure prints the command that
+ * replays the failing case alone. KOSTAL_FUZZ_CASES sets how many cases run: 3,000 by default, a few seconds of
+ * both cores, on every `npm test` (three times in CI, each with its own seed); test/long/readerFuzz.test.ts runs
+ * 50,000 more in `npm run test:long`.
  */
 
-const SEED = process.env["KOSTAL_FUZZ_SEED"] ? Number(process.env["KOSTAL_FUZZ_SEED"]) >>> 0 : randomSeed();
-const CASES = Number(process.env["KOSTAL_FUZZ_CASES"] ?? 10_000);
+const FILE = "dist/test/unit/readerFuzz.test.js";
+const SEED = testSeed("reader fuzz", FILE);
+const CASES = Number(process.env["KOSTAL_FUZZ_CASES"] ?? 3_000);
 if (!Number.isInteger(CASES) || CASES < 1) throw new Error(`KOSTAL_FUZZ_CASES must be a positive integer`);
 const ONLY_CASE = process.env["KOSTAL_FUZZ_CASE"];
-/** No progress for this long means a reader is stuck: the worker is stopped and the case reported. */
-const HANG_MS = 20_000;
-
-function replayCommand(index: number): string {
-  return `KOSTAL_FUZZ_SEED=${SEED} KOSTAL_FUZZ_CASE=${index} node --test dist/test/unit/readerFuzz.test.js`;
-}
-
-function report(findings: Finding[]): string {
-  const lines = [`${findings.length} reader fuzz finding(s), seed ${SEED}:`];
-  for (const finding of findings.slice(0, 5)) {
-    lines.push(
-      `- ${finding.kind} in case ${finding.index} (${finding.origin}): ${finding.detail}`,
-      `  minimal input (${finding.minimal.length} chars): ${JSON.stringify(finding.minimal.slice(0, 3000))}` +
-        (finding.minimal.length > 3000 ? " (cut here; the replay command shows it whole)" : ""),
-    );
-    if (finding.scanner !== undefined) lines.push(`  scanner grid: ${JSON.stringify(finding.scanner)}`);
-    if (finding.dom !== undefined) lines.push(`  dom grid:     ${JSON.stringify(finding.dom)}`);
-    lines.push(`  replay: ${replayCommand(finding.index)}`);
-  }
-  return lines.join("\n");
-}
-
-/** Runs the cases in worker threads, one per core, with a watchdog that stops a worker stuck on one case. */
-async function runInWorkers(
-  captures: Array<{ name: string; html: string }>,
-): Promise<{ results: FuzzWorkerResult[]; hangs: Finding[] }> {
-  const workers = Math.max(1, Math.min(4, availableParallelism()));
-  const progress = new SharedArrayBuffer(4 * workers);
-  const seen = new Int32Array(progress);
-  const hangs: Finding[] = [];
-  const runs = Array.from({ length: workers }, (_, slot) => {
-    const data: FuzzWorkerData = {
-      seed: SEED,
-      indices: Array.from({ length: CASES }, (_, i) => i).filter((i) => i % workers === slot),
-      captures,
-      progress,
-      slot,
-    };
-    const worker = new Worker(new URL("../support/fuzzWorker.js", import.meta.url), { workerData: data });
-    let last = -2;
-    let since = performance.now();
-    const watchdog = setInterval(() => {
-      const now = Atomics.load(seen, slot);
-      if (now !== last) {
-        last = now;
-        since = performance.now();
-      } else if (now >= 0 && performance.now() - since > HANG_MS) {
-        const fuzz = fuzzCase(SEED, now, captures);
-        hangs.push({
-          kind: "slow",
-          index: now,
-          origin: fuzz.origin,
-          detail: `no progress for ${HANG_MS} ms: a reader hangs`,
-          input: fuzz.input,
-          minimal: fuzz.input,
-        });
-        void worker.terminate();
-      }
-    }, 250);
-    return new Promise<FuzzWorkerResult | null>((resolve, reject) => {
-      worker.once("message", (result: FuzzWorkerResult) => resolve(result));
-      worker.once("error", (error) =>
-        reject(new Error(`fuzz worker ${slot} failed, seed ${SEED}`, { cause: error })),
-      );
-      worker.once("exit", () => resolve(null));
-    }).finally(() => clearInterval(watchdog));
-  });
-  const results = (await Promise.all(runs)).filter((result): result is FuzzWorkerResult => result !== null);
-  return { results, hangs };
-}
+const RUN: FuzzRun = {
+  seed: SEED,
+  cases: CASES,
+  replay: (index) => `FUZZ_SEED=${SEED} KOSTAL_FUZZ_CASE=${index} node --test ${FILE}`,
+};
 
 if (ONLY_CASE !== undefined) {
   test(`reader fuzz: replay case ${ONLY_CASE} of seed ${SEED}`, capturesTestOptions(), () => {
     const fuzz = fuzzCase(SEED, Number(ONLY_CASE), readAllCaptures());
     console.log(`origin: ${fuzz.origin}\ninput: ${JSON.stringify(fuzz.input)}`);
     const { finding } = runCase(fuzz);
-    assert.equal(finding, null, finding === null ? "" : report([finding]));
+    assert.equal(finding, null, finding === null ? "" : fuzzReport(RUN, [finding]));
   });
 } else {
-  test(`reader fuzz: ${CASES} mutated and random pages (seed ${SEED})`, capturesTestOptions(), async (t) => {
-    const captures = readAllCaptures();
-    const started = performance.now();
-    const { results, hangs } = await runInWorkers(captures);
-    const seconds = (performance.now() - started) / 1000;
-    const total = (key: "cases" | "parsed" | "scannerAnswered") =>
-      results.reduce((sum, result) => sum + result[key], 0);
-    const known: Record<string, number> = {};
-    for (const result of results) {
-      for (const [id, count] of Object.entries(result.known)) known[id] = (known[id] ?? 0) + count;
-    }
-    const slowest = results.reduce((max, result) => (result.slowest.ms > max.ms ? result.slowest : max), {
-      index: -1,
-      ms: 0,
-    });
-    t.diagnostic(
-      `seed ${SEED}: ${total("cases")} cases in ${seconds.toFixed(1)} s; ${total("parsed")} read as a page, ` +
-        `${total("scannerAnswered")} answered by the scanner (compared with cheerio); ` +
-        `slowest case ${slowest.index}: ${slowest.ms.toFixed(1)} ms; known issues (todo): ` +
-        (Object.entries(known)
-          .map(([id, count]) => `${id} ${count}`)
-          .join(", ") || "none hit"),
-    );
-
-    const findings = [...hangs, ...results.flatMap((result) => result.findings)];
-    if (findings.length > 0) assert.fail(report(findings));
-    assert.equal(total("cases"), CASES, `every case ran (seed ${SEED})`);
-    // The differential check means something only if the scanner answers often, and pages still get read.
-    assert.ok(
-      total("scannerAnswered") > CASES * 0.3,
-      `the scanner answered ${total("scannerAnswered")} cases`,
-    );
-    assert.ok(total("parsed") > CASES * 0.2, `only ${total("parsed")} cases read as a page`);
-  });
+  test(`reader fuzz: ${CASES} mutated and random pages (seed ${SEED})`, capturesTestOptions(), (t) =>
+    fuzzReaders(t, RUN),
+  );
 }
 
 /**

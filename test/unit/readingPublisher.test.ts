@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createLogger } from "../../modules/kostal2mqtt/src/log/logger.js";
-import type { Output } from "../../modules/kostal2mqtt/src/outputs/output.js";
+import type { Output } from "../../modules/kostal2mqtt/src/ports/output.js";
 import type { Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import { sunNightOracle } from "../../modules/kostal2mqtt/src/runtime/nightOracle.js";
 import { ReadingGuard } from "../../modules/kostal2mqtt/src/runtime/readingGuard.js";
@@ -46,7 +46,7 @@ function publisher(zeroOnSleep = true) {
   const lines: string[] = [];
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) });
   const guard = new ReadingGuard({ replacedAfter: 3, dataDir: null, warn: (m) => lines.push(m) });
-  return { readings, lines, publisher: new ReadingPublisher([output], guard, log, zeroOnSleep) };
+  return { readings, lines, publisher: new ReadingPublisher(output, guard, log, zeroOnSleep) };
 }
 
 test("going to sleep publishes one reading with instantaneous values 0.0 and the totals held", () => {

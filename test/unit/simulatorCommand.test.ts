@@ -85,6 +85,9 @@ test("fault specs: a kind, with a number where the kind takes one", () => {
   assert.deepEqual(parseFaultSpec("status"), { kind: "status", status: 500 });
   assert.deepEqual(parseFaultSpec("status:401"), { kind: "status", status: 401 });
   assert.deepEqual(parseFaultSpec("garbage:100"), { kind: "garbage", bytes: 100 });
+  assert.deepEqual(parseFaultSpec("total"), { kind: "total", kwh: 4294967295 });
+  assert.deepEqual(parseFaultSpec("total:39000"), { kind: "total", kwh: 39000 });
+  assert.throws(() => parseFaultSpec("total:1.5"), /total kwh must be a whole number/);
   for (const kind of ["truncated", "reset", "silent"]) assert.deepEqual(parseFaultSpec(kind), { kind });
   assert.throws(() => parseFaultSpec("reset:5"), /takes no number/);
   assert.throws(() => parseFaultSpec("status:abc"), /not a number/);

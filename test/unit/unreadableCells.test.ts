@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createLogger } from "../../modules/kostal2mqtt/src/log/logger.js";
-import type { Output } from "../../modules/kostal2mqtt/src/outputs/output.js";
+import type { Output } from "../../modules/kostal2mqtt/src/ports/output.js";
 import { PageFormat } from "../../modules/kostal2mqtt/src/piko/errors.js";
 import { parseStatusPage } from "../../modules/kostal2mqtt/src/piko/statusPage.js";
 import type { MeasurementKey } from "../../modules/kostal2mqtt/src/reading/fields.js";
@@ -137,7 +137,7 @@ function publisherWithLog() {
   };
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) });
   const guard = new ReadingGuard({ replacedAfter: 3, dataDir: null, warn: (m) => lines.push(m) });
-  return { lines, publisher: new ReadingPublisher([output], guard, log, true) };
+  return { lines, publisher: new ReadingPublisher(output, guard, log, true) };
 }
 
 test("a cell that stays unreadable is logged once per change, not on every poll", () => {

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { statusPageUrl } from "../../kostal2mqtt/src/piko/inverterAddress.js";
+import { realTimers } from "../../kostal2mqtt/src/lib/timers.js";
+import { createLogger } from "../../kostal2mqtt/src/log/logger.js";
 import { InverterClient } from "../../kostal2mqtt/src/piko/inverterClient.js";
-import { Poller } from "../../kostal2mqtt/src/poller.js";
+import { InverterLoop } from "../../kostal2mqtt/src/runtime/inverterLoop.js";
 import { serialiseReading } from "../../kostal2mqtt/src/reading/serialise.js";
 import { simulateCommand } from "./simulateCommand.js";
 
@@ -27,22 +29,28 @@ const client = new InverterClient({
   url: statusPageUrl(simulator.url),
   credentials: { username: "pvserver", password: "pvwr" },
 });
-const poller = new Poller({
+const loop = new InverterLoop({
+  id: "demo",
   source: client,
-  delayMs: () => 2000,
-  onReading: ({ reading, warnings }) => {
-    for (const warning of warnings) stderr(`[kostal2mqtt] warning: ${warning}`);
-    stdout(serialiseReading(reading));
+  pollIntervalMs: 2000,
+  listener: {
+    stateChanged: () => undefined,
+    readingArrived: (_id, { reading, warnings }) => {
+      for (const warning of warnings) stderr(`[kostal2mqtt] warning: ${warning}`);
+      stdout(serialiseReading(reading));
+    },
+    pollFailed: (_id, error) =>
+      stderr(`[kostal2mqtt] ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
   },
-  onError: (error) =>
-    stderr(`[kostal2mqtt] ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+  now: Date.now,
+  timers: realTimers,
+  log: createLogger({ level: "info", write: (line) => stderr(`[kostal2mqtt] ${line}`) }),
 });
 stderr(`[kostal2mqtt] polling ${simulator.url} every 2 s; Ctrl-C to stop`);
-poller.start();
+loop.start();
 
 const stop = async () => {
-  poller.stop();
-  client.close();
+  loop.stop();
   await simulator.stop();
 };
 const duration = Number(values.duration ?? Number.NaN);

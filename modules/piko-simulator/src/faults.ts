@@ -2,7 +2,9 @@ import { seededRandom } from "./seededNoise.js";
 
 /**
  * Faults a test or demo can switch on, modelled on what PIKO web servers do in the field (piko.md): answering
- * late, dripping the page out, errors, garbage, pages cut off, connections reset, or no answer at all.
+ * late, dripping the page out, errors, garbage, pages cut off, connections reset, or no answer at all; and a page
+ * that is intact but shows a lifetime total the inverter never had (a spike such as 4294967295, a dip below the
+ * last one), as meters do now and then (issue 9: the bridge must never publish either).
  */
 
 interface FaultLimits {
@@ -28,6 +30,10 @@ export type Fault = FaultLimits &
     | { kind: "truncated" }
     | { kind: "reset" }
     | { kind: "silent" }
+    | {
+        kind: "total";
+        /** The lifetime total the page shows instead of the real one, whole kWh. */ kwh: number;
+      }
   );
 
 export type FaultKind = Fault["kind"];
@@ -40,6 +46,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "truncated",
   "reset",
   "silent",
+  "total",
 ];
 
 export function isFaultKind(text: string): text is FaultKind {
@@ -69,6 +76,9 @@ export function checkFault(fault: Fault): void {
       return wholeNumber(fault.status, "status", 100, 599);
     case "garbage":
       return wholeNumber(fault.bytes, "garbage bytes", 0, 10_000_000);
+    case "total":
+      if (fault.kwh === undefined) throw new RangeError("total kwh must be given");
+      return wholeNumber(fault.kwh, "total kwh", 0, 1e12);
     default:
       return;
   }
@@ -76,7 +86,8 @@ export function checkFault(fault: Fault): void {
 
 /**
  * A fault from the command line: `kind` or `kind:number`, the number being the delay of `slow`, the chunk
- * interval of `drip`, the code of `status` or the size of `garbage`. Throws RangeError with the reason.
+ * interval of `drip`, the code of `status`, the size of `garbage` or the kWh of `total` (default 4294967295, the
+ * spike seen in the field). Throws RangeError with the reason.
  */
 export function parseFaultSpec(spec: string): Fault {
   const [kind = "", parameter, ...rest] = spec.split(":");
@@ -99,6 +110,8 @@ export function parseFaultSpec(spec: string): Fault {
         return { kind, status: number ?? 500 };
       case "garbage":
         return number === undefined ? { kind } : { kind, bytes: number };
+      case "total":
+        return { kind, kwh: number ?? 4294967295 };
       default:
         if (number !== undefined) throw new RangeError(`--fault ${kind} takes no number, got '${spec}'`);
         return { kind };

@@ -90,6 +90,7 @@ export function deliver(
   res.once("close", () => owned.forEach((timer) => timers.cancel(timer)));
   switch (fault?.kind) {
     case undefined:
+    case "total": // The page itself carries this fault (see PikoSimulator): it is sent as it is.
       return send(res, planned);
     case "slow":
       owned.push(timers.after(fault.delayMs, () => send(res, planned)));

@@ -239,8 +239,10 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     }
     const fault = this.faults.draw();
     if (fault !== null) this.counts.faulted += 1;
-    const { outcome, planned } = this.plan(req.headers.authorization, method, path, values);
-    const intact = fault === null || fault.kind === "slow" || fault.kind === "drip";
+    const shown = fault?.kind === "total" ? { ...values, energyTotalKwh: fault.kwh } : values;
+    const { outcome, planned } = this.plan(req.headers.authorization, method, path, shown);
+    // A page with a false total is still a whole page: the bridge has to see that the number is wrong.
+    const intact = fault === null || fault.kind === "slow" || fault.kind === "drip" || fault.kind === "total";
     if (intact && outcome === "page") this.counts.pages += 1;
     this.emit("exchange", { method, path, outcome, fault: fault?.kind ?? null });
     deliver(res, planned, fault, {

@@ -1,3 +1,4 @@
+import { PAGE_MAX_BYTES } from "../config/defaults.js";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/loadConfig.js";
 import { InverterError } from "../piko/errors.js";
@@ -39,7 +40,7 @@ export async function readCommand(argv: string[], io: CommandIo): Promise<number
       username: values.username ?? config.kostal.username,
       password: values.password ?? config.kostal.password,
     },
-    limits: { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: 256 * 1024 },
+    limits: { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: PAGE_MAX_BYTES },
     now: io.now,
   });
   try {

@@ -1,28 +1,36 @@
 import { parseArgs } from "node:util";
+import {
+  INVERTER_BACKOFF,
+  PAGE_MAX_BYTES,
+  QUEUE_LIMITS,
+  QUEUE_SAVE_EVERY_MS,
+  STOP_DEADLINE_MS,
+} from "../config/defaults.js";
 import { envDefaults } from "../config/envSettings.js";
 import { loadConfig, redactedConfig } from "../config/loadConfig.js";
-import type { HealthConfig } from "../config/schema.js";
+import type { AppConfig, HealthConfig } from "../config/schema.js";
+import type { EdgeController } from "../controllers/edgeController.js";
+import { StateFile } from "../lib/stateFile.js";
 import { createLogger, Redactor, type Logger } from "../log/logger.js";
 import type { HealthServer } from "../observability/healthServer.js";
 import { ConsoleOutput } from "../outputs/consoleOutput.js";
-import type { InverterStatusReport, Output } from "../outputs/output.js";
-import { isEdgeEnvironment } from "../outputs/edgeHub/moduleClientFactory.js";
-import { Bridge } from "../runtime/bridge.js";
 import type { Entry } from "../outputs/deliveryQueue.js";
-import { StateFile } from "../runtime/stateFile.js";
+import { isEdgeEnvironment } from "../outputs/edgeHub/moduleClientFactory.js";
+import type { Output } from "../ports/output.js";
+import { Bridge } from "../runtime/bridge.js";
 import { siteNightOracle } from "../runtime/nightOracle.js";
 import { ReadingGuard } from "../runtime/readingGuard.js";
 import { VERSION } from "../version.js";
 import type { CommandIo } from "./io.js";
 
-const STOP_DEADLINE_MS = 5000;
-/** Per output: 10,000 messages or a day, whichever is reached first; then the oldest go (counted). */
-const QUEUE_LIMITS = { maxItems: 10_000, maxAgeMs: 24 * 3600_000 };
-
 /**
  * `run [--print-config]`: the bridge. Under IoT Edge (IOTEDGE_* or EdgeHubConnectionString) it sends to edgeHub
  * and takes its settings from the module twin; with MQTT_HOST it publishes to that broker (both can be on);
  * with neither, readings go to standard output.
+ *
+ * The composition root of the bridge: the outputs, the bridge over them (the inverters' loops and the one
+ * fan-out), the controllers over the bridge (module twin and direct methods; the health server). The controller
+ * listens before the first poll; at the stop, the steering ends first, then the bridge flushes its outputs.
  */
 export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { "print-config": { type: "boolean" } } });
@@ -40,56 +48,42 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   // Undelivered messages survive a restart during an outage: written every 2 s while they change, and at stop.
   const persistence = <T>(name: string) => ({
     file: new StateFile<Array<Entry<T>>>(dataDir, name, (message) => log.warn(message)),
-    everyMs: 2000,
+    everyMs: QUEUE_SAVE_EVERY_MS,
   });
   const outputs: Output[] = [];
-  const statusListeners: Array<(status: InverterStatusReport) => void> = [];
-  let attach: ((bridge: Bridge) => void) | null = null;
-  if (isEdgeEnvironment(io.env)) {
-    const { createEdgeParts } = await import("../outputs/edgeHub/edgeComposition.js");
-    const edge = createEdgeParts({
-      env: io.env,
-      log,
-      redactor,
-      defaults,
-      info: { version: VERSION, startedAt: new Date(io.now()).toISOString() },
-      limits: QUEUE_LIMITS,
-      persistence: persistence("queue-edgehub.json"),
-      onLibraryFault: io.onLibraryFault,
-    });
-    outputs.push(edge.output);
-    statusListeners.push(edge.onInverterStatus);
-    attach = edge.attach;
-  }
   if (config.mqtt.host !== "") {
     const { MqttOutput } = await import("../outputs/mqtt/mqttOutput.js");
     outputs.push(
       new MqttOutput(config.mqtt, log.child("mqtt"), QUEUE_LIMITS, persistence("queue-mqtt.json")),
     );
   }
-  if (outputs.length === 0) outputs.push(new ConsoleOutput(io.stdout));
-  const { site } = config;
-  const bridge = new Bridge({
-    outputs: [...outputs, statusTap(statusListeners)],
-    log: log.child("bridge"),
-    limits: { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: 256 * 1024 },
-    now: io.now,
-    isNight: siteNightOracle(site.latitude, site.longitude),
-    zeroOnSleep: site.zeroOnSleep,
-    backoff: {
-      maxMs: site.retryMaxSeconds * 1000,
-      authStartMs: site.authRetrySeconds * 1000,
-      authMaxMs: site.authRetrySeconds * 30_000,
-    },
-    guard: new ReadingGuard({
-      replacedAfter: site.totalDropReadings,
-      dataDir,
-      warn: (message) => log.warn(message),
-    }),
-  });
-  log.info(`kostal2mqtt ${VERSION} starting; outputs: ${outputs.map((o) => o.name).join(", ")}`);
+  const bridgeWith = (all: Output[]): Bridge => {
+    log.info(`kostal2mqtt ${VERSION} starting; outputs: ${all.map((o) => o.name).join(", ")}`);
+    return createBridge(config, all, dataDir, log, io.now);
+  };
+  let bridge: Bridge;
+  let controller: EdgeController | null = null;
+  if (isEdgeEnvironment(config)) {
+    const { composeEdge } = await import("./edgeComposition.js");
+    const edge = composeEdge(
+      {
+        env: io.env,
+        log,
+        redactor,
+        defaults,
+        info: { version: VERSION, startedAt: new Date(io.now()).toISOString() },
+        limits: QUEUE_LIMITS,
+        persistence: persistence("queue-edgehub.json"),
+        onLibraryFault: io.onLibraryFault,
+      },
+      (edgeOutput) => bridgeWith([edgeOutput, ...outputs]),
+    );
+    ({ bridge, controller } = edge);
+  } else {
+    bridge = bridgeWith(outputs.length > 0 ? outputs : [new ConsoleOutput(io.stdout)]);
+  }
   // The environment's inverter is polled at once; under IoT Edge the twin's settings replace it when they come.
-  attach?.(bridge);
+  controller?.start();
   bridge.apply(defaults);
   const health = await startHealthServer(config.health, bridge, io, log, redactor);
   await bridge.start();
@@ -97,9 +91,38 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     log.warn("no inverter configured yet: set KOSTAL_HOST or the twin's inverters");
   await io.untilStopped();
   log.info("stopping: flushing outputs");
+  controller?.stop();
   await bridge.stop(STOP_DEADLINE_MS);
   await health?.stop();
   return 0;
+}
+
+function createBridge(
+  config: AppConfig,
+  outputs: Output[],
+  dataDir: string | null,
+  log: Logger,
+  now: () => number,
+): Bridge {
+  const { site } = config;
+  return new Bridge({
+    outputs,
+    log: log.child("bridge"),
+    limits: { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: PAGE_MAX_BYTES },
+    now,
+    isNight: siteNightOracle(site.latitude, site.longitude),
+    zeroOnSleep: site.zeroOnSleep,
+    backoff: {
+      maxMs: site.retryMaxSeconds * 1000,
+      authStartMs: site.authRetrySeconds * 1000,
+      authMaxMs: site.authRetrySeconds * 1000 * INVERTER_BACKOFF.authMaxFactor,
+    },
+    guard: new ReadingGuard({
+      replacedAfter: site.totalDropReadings,
+      dataDir,
+      warn: (message) => log.warn(message),
+    }),
+  });
 }
 
 async function startHealthServer(
@@ -113,28 +136,11 @@ async function startHealthServer(
   const { HealthServer } = await import("../observability/healthServer.js");
   const server = new HealthServer({
     ...settings,
-    state: () => ({
-      inverters: bridge.inverterStatuses(),
-      outputs: bridge.outputHealth(),
-      pollIntervalMs: bridge.pollIntervalMs,
-    }),
+    control: bridge,
     now: io.now,
     log: log.child("health"),
     redact: (text) => redactor.redact(text),
   });
   await server.start();
   return server;
-}
-
-/** Passes inverter status changes to listeners that are not outputs (the module twin). */
-function statusTap(listeners: Array<(status: InverterStatusReport) => void>): Output {
-  return {
-    name: "status-tap",
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    publishReading: () => undefined,
-    publishEvent: () => undefined,
-    publishInverterStatus: (status) => listeners.forEach((listener) => listener(status)),
-    health: () => ({ state: "connected", queued: 0, dropped: 0, delivered: 0, message: "internal" }),
-  };
 }

@@ -1,9 +1,11 @@
-import type { BridgeSettings, InverterSettings } from "../runtime/bridge.js";
-import { InvalidInverterAddress, statusPageUrl } from "../piko/inverterAddress.js";
-import { isInverterId } from "../reading/reading.js";
+import type { BridgeSettings, InverterSettings } from "./bridgeSettings.js";
+import { inverterId } from "./formats.js";
+import { INVERTER_ENTRY, inverterFieldProblem, isInverterKey } from "./inverterSettings.js";
+import { configSettings, settingAt, validateSetting } from "./settingInfo.js";
 
 /**
- * The module twin's desired properties, validated by the same rules as the environment, and the Plug and Play
+ * The module twin's desired properties, validated by the schema's own rules (the setting's format for
+ * `pollIntervalSeconds`, the inverter entry's for each of `inverters`), and the Plug and Play
  * acknowledgements for the reported properties (`{value, ac, av, ad}`; ac 200 applied, 400 rejected with the
  * reason, 203 a default the module chose). A rejected value leaves the last good one in force. Passwords are
  * write-only: an acknowledgement never carries one.
@@ -33,8 +35,11 @@ export interface Evaluation {
 }
 
 const MAX_INVERTERS = 64;
-const INVERTER_KEYS = new Set(["host", "username", "password", "enabled"]);
-const KNOWN = new Set(["pollIntervalSeconds", "inverters"]);
+/** The setting the twin's `pollIntervalSeconds` changes (SCRAPE_INTERVAL). */
+const INTERVAL = settingAt("scrapeIntervalSeconds");
+/** The desired properties the schema names as the twin's way to change a live setting. */
+const KNOWN = new Set(configSettings().flatMap((s) => (s.twin === null ? [] : [s.twin.split(".")[0]!])));
+const ENTRY_KEYS = Object.keys(INVERTER_ENTRY).join(", ");
 
 type Json = Record<string, unknown>;
 
@@ -54,45 +59,37 @@ export function mergePatch(target: Json, patch: Json): Json {
   return result;
 }
 
-function printable(value: unknown, max: number): value is string {
-  return typeof value === "string" && value.length <= max && !/[\x00-\x1f\x7f]/.test(value);
-}
-
-export function validateInterval(value: unknown): string | null {
-  if (typeof value !== "number" || !Number.isInteger(value)) return "must be a whole number of seconds";
-  if (value < 2 || value > 3600) return "must be from 2 to 3600 seconds";
-  return null;
+/** The id as the schema's rule for KOSTAL_ID says it, or null (an id is a map key, never a secret). */
+function idProblem(id: string): string | null {
+  try {
+    inverterId(id);
+    return null;
+  } catch (error) {
+    return `inverter id '${id.slice(0, 64)}' ${error instanceof Error ? error.message : "is not valid"}`;
+  }
 }
 
 function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): InverterSettings | string {
-  if (!isInverterId(id))
-    return `inverter id '${id.slice(0, 64)}' must be 1 to 64 characters of a-z, 0-9, _ and -`;
-  if (!isObject(entry)) return `${id}: must be an object {host, username, password, enabled}`;
-  const unknown = Object.keys(entry).filter((key) => !INVERTER_KEYS.has(key));
+  const badId = idProblem(id);
+  if (badId !== null) return badId;
+  if (!isObject(entry)) return `${id}: must be an object {${ENTRY_KEYS}}`;
+  const unknown = Object.keys(entry).filter((key) => !isInverterKey(key));
   if (unknown.length > 0) return `${id}: unknown key ${unknown.map((k) => `'${k.slice(0, 32)}'`).join(", ")}`;
-  if (entry.enabled !== undefined && typeof entry.enabled !== "boolean")
-    return `${id}.enabled: must be true or false`;
-  const enabled = entry.enabled ?? true;
-  // The environment's inverter may be named by its id alone ({"enabled": false} turns it off); another needs a host.
+  const problems = Object.entries(entry).flatMap(([key, value]) => {
+    const problem = isInverterKey(key) ? inverterFieldProblem(key, value) : null;
+    return problem === null ? [] : [`${id}.${key}: ${problem}`];
+  });
+  if (problems.length > 0) return problems.join("; ");
+  const enabled = (entry.enabled as boolean | undefined) ?? INVERTER_ENTRY.enabled.default;
+  // The environment's inverter may be named by its id alone ({"enabled": false} turns it off); another needs a
+  // host, enabled or not, so that every configured inverter has an address it can be switched on with.
   const inherited = defaults.inverters.get(id);
-  if (entry.host === undefined && inherited === undefined && enabled)
+  if (entry.host === undefined && inherited === undefined)
     return `${id}.host: missing (the address of the inverter)`;
-  if (entry.host !== undefined) {
-    if (typeof entry.host !== "string") return `${id}.host: must be text`;
-    try {
-      statusPageUrl(entry.host);
-    } catch (error) {
-      return `${id}.host: ${error instanceof InvalidInverterAddress ? error.message : "is not a valid address"}`;
-    }
-  }
-  if (entry.username !== undefined && !printable(entry.username, 64))
-    return `${id}.username: must be text of at most 64 characters`;
-  if (entry.password !== undefined && !printable(entry.password, 128))
-    return `${id}.password: must be text of at most 128 characters`;
   return {
     host: typeof entry.host === "string" ? entry.host.trim() : (inherited?.host ?? ""),
-    username: entry.username ?? inherited?.username ?? defaults.username,
-    password: entry.password ?? inherited?.password ?? defaults.password,
+    username: (entry.username as string | undefined) ?? inherited?.username ?? defaults.username,
+    password: (entry.password as string | undefined) ?? inherited?.password ?? defaults.password,
     enabled,
   };
 }
@@ -106,8 +103,7 @@ export function validateInverters(
   value: unknown,
   defaults: EnvDefaults,
 ): Map<string, InverterSettings> | string {
-  if (!isObject(value))
-    return "must be an object mapping inverter ids to {host, username, password, enabled}";
+  if (!isObject(value)) return `must be an object mapping inverter ids to {${ENTRY_KEYS}}`;
   const entries = inverterEntries(value);
   if (entries.length > MAX_INVERTERS) return `at most ${MAX_INVERTERS} inverters`;
   const result = new Map<string, InverterSettings>();
@@ -194,10 +190,10 @@ export class DesiredProperties {
         value: this.interval,
         ac: 203,
         av: 0,
-        ad: "default (SCRAPE_INTERVAL)",
+        ad: `default (${INTERVAL.env})`,
       };
     } else {
-      const problem = validateInterval(interval);
+      const problem = validateSetting(INTERVAL.path, interval);
       if (problem === null) this.interval = interval as number;
       reported.pollIntervalSeconds =
         problem === null

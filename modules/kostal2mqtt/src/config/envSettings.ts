@@ -2,7 +2,7 @@ import type { EnvDefaults } from "./desiredProperties.js";
 import type { AppConfig } from "./schema.js";
 import { statusPageUrl } from "../piko/inverterAddress.js";
 import { sanitiseInverterId } from "../reading/reading.js";
-import type { InverterSettings } from "../runtime/bridge.js";
+import type { InverterSettings } from "./bridgeSettings.js";
 
 /** The inverter the environment names (KOSTAL_HOST), with its id, or none. */
 export function envDefaults(config: AppConfig): EnvDefaults {

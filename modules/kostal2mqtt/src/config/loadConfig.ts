@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import convict from "convict";
 import { redactUserInfo } from "../piko/inverterAddress.js";
+import { edgeProblems } from "./edgeSchema.js";
 import { CONFIG_SCHEMA, type AppConfig } from "./schema.js";
+import { configSettings } from "./settingInfo.js";
+
+export { configSettings, type SettingInfo } from "./settingInfo.js";
 
 /** Invalid start-up configuration: every problem at once, one per line, by environment variable name. */
 export class ConfigError extends Error {
@@ -9,33 +13,6 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n  ${problems.join("\n  ")}`);
     this.name = "ConfigError";
   }
-}
-
-interface SettingInfo {
-  path: string;
-  env: string;
-  sensitive: boolean;
-  doc: string;
-  default: unknown;
-}
-
-/** Every setting of the schema with its path, variable and whether it is secret (for docs and redaction). */
-export function configSettings(schema: object = CONFIG_SCHEMA, prefix = ""): SettingInfo[] {
-  return Object.entries(schema).flatMap(([key, node]: [string, Record<string, unknown>]) => {
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    if (typeof node.env === "string") {
-      return [
-        {
-          path,
-          env: node.env,
-          sensitive: node.sensitive === true,
-          doc: typeof node.doc === "string" ? node.doc : "",
-          default: node.default,
-        },
-      ];
-    }
-    return configSettings(node, path);
-  });
 }
 
 /**
@@ -52,7 +29,7 @@ function withoutEmptyValues(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Secrets may come from `<NAME>_FILE`, the way container secrets are mounted; the variable itself wins. */
 function withSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): NodeJS.ProcessEnv {
   const resolved = { ...env };
-  for (const setting of configSettings().filter((s) => s.sensitive)) {
+  for (const setting of configSettings().filter((s) => s.fromFile)) {
     const file = env[`${setting.env}_FILE`];
     if (file === undefined || env[setting.env] !== undefined) continue;
     try {
@@ -82,7 +59,7 @@ function pemProblem(variable: string, file: string): string | null {
   return text.includes("-----BEGIN ") ? null : `${variable}: ${file} is not a PEM file (no -----BEGIN line)`;
 }
 
-function tlsProblems(config: AppConfig, env: NodeJS.ProcessEnv): string[] {
+function tlsProblems(config: AppConfig): string[] {
   const { mqtt } = config;
   const files: Array<[string, string]> = [
     ["MQTT_CA_FILE", mqtt.caFile],
@@ -106,8 +83,8 @@ function tlsProblems(config: AppConfig, env: NodeJS.ProcessEnv): string[] {
       );
     }
   }
-  const edgeCa = env.EdgeModuleCACertificateFile;
-  if (edgeCa !== undefined) {
+  const edgeCa = config.edge.caCertificateFile.trim();
+  if (edgeCa !== "") {
     const problem = pemProblem("EdgeModuleCACertificateFile", edgeCa);
     if (problem !== null) problems.push(problem);
   }
@@ -165,9 +142,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
   if ((site.latitude.trim() === "") !== (site.longitude.trim() === "")) {
     problems.push("LATITUDE, LONGITUDE: give both or neither");
   }
-  problems.push(...tlsProblems(config.getProperties(), env));
+  const properties = config.getProperties();
+  problems.push(...tlsProblems(properties), ...edgeProblems(properties.edge));
   if (problems.length > 0) throw new ConfigError(redactProblems(problems, resolved));
-  return config.getProperties();
+  return properties;
 }
 
 /**

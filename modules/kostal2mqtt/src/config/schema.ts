@@ -1,13 +1,28 @@
-import { isIP } from "node:net";
-import convict, { type Schema } from "convict";
-import { InvalidInverterAddress, statusPageUrl } from "../piko/inverterAddress.js";
-import { isInverterId } from "../reading/reading.js";
+import type { Schema } from "convict";
 import { LOG_LEVELS, type LogLevel } from "../log/logger.js";
+import { INVERTER_BACKOFF } from "./defaults.js";
+import { EDGE_SCHEMA, type EdgeConfig } from "./edgeSchema.js";
+import {
+  inverterId,
+  ipAddress,
+  numberBetween,
+  optional,
+  optionalCoordinate,
+  printableText,
+  publishTopic,
+} from "./formats.js";
+import { INVERTER_ENTRY } from "./inverterSettings.js";
+
+export type { EdgeConfig } from "./edgeSchema.js";
 
 /**
  * The one configuration schema: every setting with its doc, format, default and environment variable (the
  * original kostal2mqtt script's names where it had one). Sensitive settings are redacted by convict and may also
  * come from `<NAME>_FILE` (a mounted secret). Validators never echo a value of a sensitive setting.
+ *
+ * Two fields of our own on an entry: `live: true` for a setting the module twin changes without a restart (its
+ * desired property is named by `twin`, and its value is checked by the same `format`); every other setting takes
+ * effect at the next start. `noFile: true` keeps a secret from being read from `<NAME>_FILE`.
  */
 export interface AppConfig {
   kostal: {
@@ -22,6 +37,7 @@ export interface AppConfig {
   mqtt: MqttConfig;
   site: SiteConfig;
   health: HealthConfig;
+  edge: EdgeConfig;
 }
 
 export interface HealthConfig {
@@ -60,106 +76,40 @@ export interface MqttConfig {
   messageExpirySeconds: number;
 }
 
-const FLAG_WORDS: Readonly<Record<string, boolean>> = {
-  true: true,
-  false: false,
-  "1": true,
-  "0": false,
-  yes: true,
-  no: false,
-  on: true,
-  off: false,
-};
-
-/** true/false (also 1/0, yes/no, on/off, as the original's users may have written them); anything else is an error. */
-convict.addFormat({
-  name: "flag",
-  validate: (value: unknown) => {
-    if (typeof value !== "boolean") throw new Error("must be true or false");
-  },
-  coerce: (value: unknown) =>
-    typeof value === "string" ? (FLAG_WORDS[value.trim().toLowerCase()] ?? value) : value,
-});
-
-/** Empty, or a decimal number from -limit to limit (a coordinate). */
-function optionalCoordinate(limit: number) {
-  return (value: unknown): void => {
-    if (typeof value !== "string") throw new Error("must be text");
-    if (value.trim() === "") return;
-    const number = Number(value);
-    if (!/^-?\d+(\.\d+)?$/.test(value.trim()) || Math.abs(number) > limit) {
-      throw new Error(`must be a decimal number from -${limit} to ${limit} (degrees)`);
-    }
-  };
-}
-
-/** An MQTT topic to publish to: no wildcards, no NUL, no empty level at the start. */
-function publishTopic(allowEmpty: boolean) {
-  return (value: unknown): void => {
-    if (typeof value !== "string") throw new Error("must be text");
-    if (value === "" && allowEmpty) return;
-    if (value === "" || /[+#\u0000]/.test(value) || value.startsWith("/") || value.length > 200) {
-      throw new Error("must be a topic without +, #, a leading / or NUL, at most 200 characters");
-    }
-  };
-}
-
-function numberBetween(min: number, max: number, integer: boolean) {
-  return (value: unknown): void => {
-    if (typeof value !== "number" || Number.isNaN(value) || (integer && !Number.isInteger(value))) {
-      throw new Error(`must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}`);
-    }
-    if (value < min || value > max) throw new Error(`must be from ${min} to ${max}`);
-  };
-}
-
-/** Never says what the value was: the same check guards passwords. */
-function printableText(maxLength: number) {
-  return (value: unknown): void => {
-    if (typeof value !== "string") throw new Error("must be text");
-    if (value.length > maxLength) throw new Error(`must be at most ${maxLength} characters`);
-    if (/[\x00-\x1f\x7f]/.test(value)) throw new Error("must not contain control characters");
-  };
-}
-
 export const CONFIG_SCHEMA: Schema<AppConfig> = {
   kostal: {
     host: {
       doc: "The inverter: host, host:port or http://host:port (empty: no inverter configured yet)",
-      format: (value: unknown) => {
-        if (typeof value !== "string") throw new Error("must be text");
-        if (value.trim() === "") return;
-        try {
-          statusPageUrl(value);
-        } catch (error) {
-          throw new Error(error instanceof InvalidInverterAddress ? error.message : "is not a valid address");
-        }
-      },
+      format: optional(INVERTER_ENTRY.host.format),
       default: "",
       env: "KOSTAL_HOST",
+      live: true,
+      twin: "inverters.<id>.host",
     },
     id: {
       doc: "The inverter id in readings and topics ([a-z0-9_-]); empty: made from the host",
-      format: (value: unknown) => {
-        if (typeof value !== "string" || (value !== "" && !isInverterId(value))) {
-          throw new Error("must be 1 to 64 characters of a-z, 0-9, _ and -");
-        }
-      },
+      format: optional(inverterId),
       default: "",
       env: "KOSTAL_ID",
+      live: true,
+      twin: "inverters.<id>",
     },
     username: {
       doc: "The inverter's web user (the PIKO's default is pvserver)",
-      format: printableText(64),
-      default: "pvserver",
+      format: INVERTER_ENTRY.username.format,
+      default: INVERTER_ENTRY.username.default,
       env: "KOSTAL_USERNAME",
+      live: true,
+      twin: "inverters.<id>.username",
     },
     password: {
       doc: "The inverter's web password (the PIKO's default is pvwr); or KOSTAL_PASSWORD_FILE",
-      format: printableText(128),
-      default: "pvwr",
+      format: INVERTER_ENTRY.password.format,
+      default: INVERTER_ENTRY.password.default,
       env: "KOSTAL_PASSWORD",
       sensitive: true,
+      live: true,
+      twin: "inverters.<id>.password",
     },
     timeoutSeconds: {
       doc: "Seconds the inverter has to answer a request, body included",
@@ -173,6 +123,8 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
     format: numberBetween(2, 3600, true),
     default: 10,
     env: "SCRAPE_INTERVAL",
+    live: true,
+    twin: "pollIntervalSeconds",
   },
   mqtt: {
     host: {
@@ -293,13 +245,13 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
     retryMaxSeconds: {
       doc: "Longest pause between polls of an inverter that is asleep or unreachable (backoff cap)",
       format: numberBetween(2, 3600, true),
-      default: 300,
+      default: INVERTER_BACKOFF.maxMs / 1000,
       env: "RETRY_MAX_SECONDS",
     },
     authRetrySeconds: {
-      doc: "First pause after refused credentials (doubling up to 30 times as long); wrong logins are never hammered",
+      doc: `First pause after refused credentials (doubling up to ${INVERTER_BACKOFF.authMaxFactor} times as long); wrong logins are never hammered`,
       format: numberBetween(2, 3600, true),
-      default: 60,
+      default: INVERTER_BACKOFF.authStartMs / 1000,
       env: "AUTH_RETRY_SECONDS",
     },
     totalDropReadings: {
@@ -318,10 +270,7 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
     },
     bind: {
       doc: "Address the health server listens on (the image sets 0.0.0.0 so the container runtime can reach it)",
-      format: (value: unknown) => {
-        if (typeof value !== "string" || !isIP(value))
-          throw new Error("must be an IP address such as 127.0.0.1");
-      },
+      format: ipAddress,
       default: "127.0.0.1",
       env: "HEALTH_BIND",
     },
@@ -332,4 +281,5 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
     default: "info",
     env: "LOG_LEVEL",
   },
+  edge: EDGE_SCHEMA,
 };

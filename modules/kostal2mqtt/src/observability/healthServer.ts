@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "../log/logger.js";
-import { readiness, type ReadinessInput } from "./readiness.js";
+import type { BridgeControl } from "../runtime/bridgeControl.js";
+import { readiness } from "./readiness.js";
 
 export interface HealthServerOptions {
   port: number;
   bind: string;
-  /** The bridge's current view, asked on every /readyz request. */
-  state: () => Omit<ReadinessInput, "now">;
+  /** The running bridge, read (never changed) on every /readyz request. */
+  control: Pick<BridgeControl, "inverterStatuses" | "outputHealth" | "pollIntervalMs">;
   now: () => number;
   log: Logger;
   /** Removes secrets from anything the server answers with (inverter and output messages). */
@@ -77,7 +78,13 @@ export class HealthServer {
       const uptimeSeconds = Math.round((this.options.now() - this.startedAt) / 1000);
       this.send(response, 200, { status: "alive", uptime_s: uptimeSeconds });
     } else if (path === "/readyz") {
-      const verdict = readiness({ ...this.options.state(), now: this.options.now() });
+      const { control, now } = this.options;
+      const verdict = readiness({
+        inverters: control.inverterStatuses(),
+        outputs: control.outputHealth(),
+        pollIntervalMs: control.pollIntervalMs,
+        now: now(),
+      });
       this.send(response, verdict.ready ? 200 : 503, verdict);
     } else {
       this.send(response, 404, { error: "not found; try /healthz or /readyz" });

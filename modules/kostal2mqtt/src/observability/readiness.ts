@@ -1,9 +1,8 @@
-import type { InverterStatus } from "../runtime/bridge.js";
-import type { OutputHealth } from "../outputs/output.js";
+import type { InverterStatusReport, OutputHealth } from "../ports/output.js";
 
 /** What readiness is judged from: the bridge's view of its inverters and outputs, at a given time. */
 export interface ReadinessInput {
-  inverters: InverterStatus[];
+  inverters: InverterStatusReport[];
   outputs: Record<string, OutputHealth>;
   pollIntervalMs: number;
   now: number;
@@ -43,6 +42,8 @@ export function readiness(input: ReadinessInput): Readiness {
   }
   for (const [name, health] of Object.entries(input.outputs)) {
     if (health.state !== "connected") problems.push(`output ${name}: ${health.state} (${health.message})`);
+    else if (health.failing === true)
+      problems.push(`output ${name}: failing (${health.lastFault ?? "fault"})`);
   }
   return {
     ready: problems.length === 0,

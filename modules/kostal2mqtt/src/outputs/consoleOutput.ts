@@ -1,6 +1,6 @@
 import { serialiseReading } from "../reading/serialise.js";
 import type { Reading } from "../reading/reading.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "./output.js";
+import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
 
 /** Readings as JSON lines on standard output: the output when neither edgeHub nor a broker is configured. */
 export class ConsoleOutput implements Output {

@@ -1,4 +1,4 @@
-import type { Loaded, StateFile } from "../runtime/stateFile.js";
+import type { Loaded, StateFile } from "../lib/stateFile.js";
 
 /**
  * A bounded FIFO of messages waiting for delivery, oldest first. Full or too old: the oldest are dropped and

@@ -19,14 +19,14 @@ export interface PollResult {
 }
 
 /**
- * One inverter's web page as readings. The PIKO's web server manages one connection at a time and falls over when
- * hammered (piko.md), so there is never more than one request in flight: a read asked for while one runs shares
- * its result. One kept-alive socket at most.
+ * One inverter's status page as readings: fetch and parse, nothing more. The PIKO's web server manages one
+ * connection at a time and falls over when hammered (piko.md), so the client keeps one socket alive and never
+ * opens a second (reads asked for together queue on it); that polls do not pile up at all is the inverter's
+ * loop's job (runtime/inverterLoop.ts), which shares one read between its schedule and `readNow`.
  */
 export class InverterClient {
   readonly id: string;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
-  private inFlight: Promise<PollResult> | null = null;
   private readonly abort = new AbortController();
 
   constructor(private readonly options: InverterClientOptions) {
@@ -34,20 +34,7 @@ export class InverterClient {
   }
 
   /** The inverter's current reading; rejects with InverterUnreachable, InverterAuth or PageFormat. */
-  read(): Promise<PollResult> {
-    this.inFlight ??= this.fetchAndParse().finally(() => {
-      this.inFlight = null;
-    });
-    return this.inFlight;
-  }
-
-  /** Cancels a request in flight and closes the kept-alive socket. */
-  close(): void {
-    this.abort.abort();
-    this.agent.destroy();
-  }
-
-  private async fetchAndParse(): Promise<PollResult> {
+  async read(): Promise<PollResult> {
     const { url, credentials, limits = DEFAULT_FETCH_LIMITS, now = Date.now } = this.options;
     const page = await fetchStatusPage(url, credentials, {
       limits,
@@ -57,5 +44,11 @@ export class InverterClient {
     });
     const content = parseStatusPage(page.html);
     return { reading: toReading(content, this.id, page.answeredAtMs), warnings: content.warnings };
+  }
+
+  /** Cancels a request in flight and closes the kept-alive socket. */
+  close(): void {
+    this.abort.abort();
+    this.agent.destroy();
   }
 }

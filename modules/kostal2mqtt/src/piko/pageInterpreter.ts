@@ -1,4 +1,13 @@
-import { slotKey, type MeasurementKey } from "../reading/fields.js";
+import {
+  DEVICE_FIELDS,
+  PAGE_FIELDS,
+  slotField,
+  slotFields,
+  type PageField,
+  type MeasurementKey,
+  type Quantity,
+  type SlotGroup,
+} from "../reading/fields.js";
 import type { PageContent } from "../reading/reading.js";
 import { readCell, type CellKind } from "./cellValue.js";
 import { excerpt, PageFormat } from "./errors.js";
@@ -8,7 +17,8 @@ import type { Cell, Grid, Row } from "./grid.js";
  * Reads the values of an old PIKO status page (`/index.fhtml`) out of its table grid, by the structure of the row
  * and column labels, not by a fixed cell index (piko.md): the model header, then the energy rows (AC power, total
  * and daily energy, status), then blocks headed "String N" / "LN", each with a voltage row and a current/power row.
- * Value cells are the ones with a `bgcolor`; the string column is the first, the phase column the second.
+ * Value cells are the ones with a `bgcolor`; the string column is the first, the phase column the second. Which
+ * field a cell holds (labels, units, row order) comes from the field table (reading/fields.ts).
  */
 
 const HEADER = /^(PIKO\s*\d{1,2}(?:[.,]\d{1,2})?)\s*(.*?)\s*\((\d{1,3})\)$/i;
@@ -17,21 +27,35 @@ const PHASE_HEADING = /^l\s*([1-3])$/i;
 /** "RS485 Kommunikation" / "RS485 communication": the section after the String/L blocks, in every language. */
 const RS485_FOOTER = /^RS ?485\b/i;
 
-const ENERGY_LABELS: ReadonlyArray<readonly [RegExp, MeasurementKey]> = [
-  [/^(aktuell|current|actueel)$/i, "ac_power_w"],
-  [/^(gesamtenergie|total energy|totale energie)$/i, "energy_total_kwh"],
-  [/^(tagesenergie|daily energy|dagenergie)$/i, "energy_today_kwh"],
-];
-const QUANTITY_LABELS: ReadonlyArray<readonly [RegExp, "voltage" | "current" | "power"]> = [
-  [/^(spannung|voltage|spanning)$/i, "voltage"],
-  [/^(strom|current|stroom)$/i, "current"],
-  [/^(leistung|power|vermogen)$/i, "power"],
-];
-const UNIT_QUANTITY: Readonly<Record<string, "voltage" | "current" | "power">> = {
-  V: "voltage",
-  A: "current",
-  W: "power",
-};
+/** One of the labels (any UI language), matched whole and without case. */
+function labelPattern(labels: Iterable<string>): RegExp {
+  const escaped = [...labels].map((label) => label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^(?:${escaped.join("|")})$`, "i");
+}
+
+// Lookups built once from the field table: the reader consults them for every value cell.
+
+/** The energy rows' fields (those of no slot) in page order, with the labels that name them. */
+const ENERGY_FIELDS = [...DEVICE_FIELDS].sort((a, b) => a.page.row - b.page.row);
+const ENERGY_LABELS = ENERGY_FIELDS.map((field) => [labelPattern(field.page.labels), field] as const);
+/** An energy row's fields by unit, in page order: in a UI language we do not know, the unit still tells. */
+const ENERGY_BY_UNIT = new Map<string, PageField[]>();
+for (const field of ENERGY_FIELDS)
+  ENERGY_BY_UNIT.set(field.unit, [...(ENERGY_BY_UNIT.get(field.unit) ?? []), field]);
+
+/** A String/L cell's quantity by its unit, or else by its label; the slot then gives the field. */
+const SLOT_QUANTITY_BY_UNIT = new Map<string, Quantity>();
+const slotLabels = new Map<Quantity, Set<string>>();
+for (const field of PAGE_FIELDS) {
+  if (field.slot === undefined) continue;
+  SLOT_QUANTITY_BY_UNIT.set(field.unit, field.quantity);
+  const labels = slotLabels.get(field.quantity) ?? new Set<string>();
+  for (const label of field.page.labels) labels.add(label);
+  slotLabels.set(field.quantity, labels);
+}
+const SLOT_QUANTITY_LABELS = [...slotLabels].map(
+  ([quantity, labels]) => [labelPattern(labels), quantity] as const,
+);
 
 interface SlotContext {
   readonly cell: Cell;
@@ -175,24 +199,24 @@ class PageReader {
       return;
     }
     for (const slot of valueCellsOf(row)) {
-      const key = this.energyKey(slot);
-      if (key === null) {
+      const field = this.energyField(slot);
+      if (field === null) {
         this.warn(
           `a value cell labelled '${excerpt(slot.label, 30)}' (${excerpt(slot.unit, 10)}) is not known`,
         );
         continue;
       }
-      this.store(key, slot.cell.text);
+      this.store(field, slot.cell.text);
     }
   }
 
-  private energyKey(slot: SlotContext): MeasurementKey | null {
-    for (const [pattern, key] of ENERGY_LABELS) if (pattern.test(slot.label)) return key;
+  private energyField(slot: SlotContext): PageField | null {
+    for (const [pattern, field] of ENERGY_LABELS) if (pattern.test(slot.label)) return field;
     // A UI language we do not know: the unit still tells AC power; of two energies the total comes first.
-    if (slot.unit === "W") return "ac_power_w";
-    if (slot.unit === "kWh")
-      return this.values.has("energy_total_kwh") ? "energy_today_kwh" : "energy_total_kwh";
-    return null;
+    const byUnit = ENERGY_BY_UNIT.get(slot.unit);
+    if (byUnit === undefined) return null;
+    for (const field of byUnit) if (!this.values.has(field.key)) return field;
+    return byUnit[byUnit.length - 1]!;
   }
 
   private readSlotRow(row: Row, column: { string: number | null; phase: number | null }): void {
@@ -206,33 +230,34 @@ class PageReader {
     this.storeSlot("phase", column.phase, phase);
   }
 
-  private storeSlot(group: "dc" | "phase", index: number | null, slot: SlotContext): void {
+  private storeSlot(group: SlotGroup, index: number | null, slot: SlotContext): void {
     if (index === null) {
       if (slot.cell.text !== "")
         this.warn(`a value '${excerpt(slot.cell.text, 20)}' without a String/L heading`);
       return;
     }
     const quantity =
-      UNIT_QUANTITY[slot.unit] ?? QUANTITY_LABELS.find(([pattern]) => pattern.test(slot.label))?.[1];
+      SLOT_QUANTITY_BY_UNIT.get(slot.unit) ??
+      SLOT_QUANTITY_LABELS.find(([pattern]) => pattern.test(slot.label))?.[1];
     if (quantity === undefined) {
       this.warn(`${group}${index}: a value cell with unknown unit '${excerpt(slot.unit, 10)}'`);
       return;
     }
-    const key = slotKey(group, index, quantity);
-    if (key === undefined) {
+    const field = slotField(group, index, quantity);
+    if (field === undefined) {
       this.warn(`${group}${index}: a ${quantity} value where none is expected`);
       return;
     }
-    this.store(key, slot.cell.text);
+    this.store(field, slot.cell.text);
   }
 
-  private store(key: MeasurementKey, text: string): void {
-    if (this.values.has(key)) throw new PageFormat(`expected one value for ${key}, found two`);
-    this.values.set(key, this.parseValue(key, text));
+  private store(field: PageField, text: string): void {
+    if (this.values.has(field.key)) throw new PageFormat(`expected one value for ${field.key}, found two`);
+    this.values.set(field.key, this.parseValue(field, text));
   }
 
-  private parseValue(key: MeasurementKey, text: string): number | null {
-    const cell = readCell(key, text);
+  private parseValue(field: PageField, text: string): number | null {
+    const cell = readCell(field, text);
     this.cellKinds[cell.kind]++;
     if (cell.warning !== undefined) this.warn(cell.warning);
     return cell.value;
@@ -246,8 +271,7 @@ class PageReader {
 
   /** Checks that the page had the energy rows and headings, and gives every slot it has both of its fields. */
   private complete(): Map<MeasurementKey, number | null> {
-    const energyKeys: MeasurementKey[] = ["ac_power_w", "energy_total_kwh", "energy_today_kwh"];
-    const missingEnergy = energyKeys.filter((k) => !this.values.has(k));
+    const missingEnergy = ENERGY_FIELDS.filter((f) => !this.values.has(f.key)).map((f) => f.key);
     if (missingEnergy.length > 0) {
       throw new PageFormat(
         `expected the energy values of a PIKO status page, missing ${missingEnergy.join(", ")}`,
@@ -264,13 +288,16 @@ class PageReader {
         "expected the RS485 section after the String/L blocks, found none: the page is cut short",
       );
     }
-    const wanted: Array<MeasurementKey | undefined> = [];
-    for (const i of this.strings) wanted.push(slotKey("dc", i, "voltage"), slotKey("dc", i, "current"));
-    for (const i of this.phases) wanted.push(slotKey("phase", i, "voltage"), slotKey("phase", i, "power"));
-    for (const key of wanted) {
-      if (key !== undefined && !this.values.has(key)) {
-        this.warn(`${key}: no value cell found`);
-        this.values.set(key, null);
+    for (const [group, indices] of [
+      ["dc", this.strings],
+      ["phase", this.phases],
+    ] as const) {
+      for (const i of indices) {
+        for (const { key } of slotFields(group, i)) {
+          if (this.values.has(key)) continue;
+          this.warn(`${key}: no value cell found`);
+          this.values.set(key, null);
+        }
       }
     }
     return this.values;

@@ -1,5 +1,4 @@
-import { MEASUREMENT_FIELDS, type Unit } from "./fields.js";
-import { INVERTER_STATUSES } from "./status.js";
+import { HEADER_FIELDS, MEASUREMENT_FIELDS } from "./fields.js";
 
 export const DTDL_MODEL_ID = "dtmi:kostal2mqtt:PikoBridge;1";
 
@@ -10,36 +9,21 @@ export const DTDL_MODEL_ID = "dtmi:kostal2mqtt:PikoBridge;1";
  */
 export const DTDL_CONTEXT = ["dtmi:dtdl:context;3", "dtmi:dtdl:extension:quantitativeTypes;1"] as const;
 
-/** Keyed by the field table's unit type, so a new unit there does not compile until it has a DTDL unit here. */
-const DTDL_UNITS: Readonly<Record<Unit, { semantic: string; unit: string }>> = {
-  W: { semantic: "Power", unit: "watt" },
-  V: { semantic: "Voltage", unit: "volt" },
-  A: { semantic: "Current", unit: "ampere" },
-  kWh: { semantic: "Energy", unit: "kilowattHour" },
-};
-
-const HEADER_TELEMETRY = [
-  { name: "schema_version", schema: "integer" },
-  { name: "inverter", schema: "string" },
-  { name: "model", schema: "string" },
-  { name: "name", schema: "string" },
-  { name: "rs485_address", schema: "integer" },
-  { name: "ts", schema: "dateTime" },
-  { name: "ts_ms", schema: "long" },
-  {
-    name: "status",
-    schema: {
-      "@type": "Enum",
-      valueSchema: "string",
-      enumValues: INVERTER_STATUSES.map((status) => ({ name: status, enumValue: status })),
-    },
-  },
-  { name: "status_code", schema: "integer" },
-  { name: "status_text", schema: "string" },
-];
+/** The header as telemetry: a string header with an enum (the status) is a DTDL Enum of its values. */
+function headerTelemetry(field: (typeof HEADER_FIELDS)[number]): Record<string, unknown> {
+  const schema =
+    field.dtdl === "string" && "enum" in field.schema
+      ? {
+          "@type": "Enum",
+          valueSchema: "string",
+          enumValues: field.schema.enum.map((value) => ({ name: value, enumValue: value })),
+        }
+      : field.dtdl;
+  return { "@type": "Telemetry", name: field.key, schema };
+}
 
 /**
- * The read-only reported properties (moduleTwinSync.ts). `state` stays a string: the module and the twin glue add
+ * The read-only reported properties (controllers/twinReports.ts). `state` stays a string: the module and the twin glue add
  * states (e.g. `disabled`) that are no reading status, and an Enum would turn each new one into a model violation.
  * Fields a report leaves null are absent in the twin (a reported null deletes the key), which DTDL allows.
  */
@@ -88,17 +72,15 @@ const READ_ONLY_PROPERTIES = [
  */
 export function dtdlModel(): Record<string, unknown> {
   const telemetry = [
-    ...HEADER_TELEMETRY.map((entry) => ({ "@type": "Telemetry", ...entry })),
-    ...MEASUREMENT_FIELDS.map((field) => {
-      const unit = DTDL_UNITS[field.unit];
-      return {
-        "@type": ["Telemetry", unit.semantic],
-        name: field.key,
-        description: field.description,
-        schema: "double",
-        unit: unit.unit,
-      };
-    }),
+    ...HEADER_FIELDS.map(headerTelemetry),
+    ...MEASUREMENT_FIELDS.map((field) => ({
+      // A quantity the QuantitativeTypes extension has no type for is plain double telemetry, without a unit.
+      "@type": field.dtdl ? ["Telemetry", field.dtdl.semantic] : "Telemetry",
+      name: field.key,
+      description: field.description,
+      schema: "double",
+      ...(field.dtdl && { unit: field.dtdl.unit }),
+    })),
   ];
   return {
     "@context": [...DTDL_CONTEXT],

@@ -1,138 +1,448 @@
+import { INVERTER_STATUSES, STATUS_CODES } from "./status.js";
+
 /**
- * The one field table of the normalised reading. It drives the parser's output, the JSON serialiser, the JSON
- * Schema file, per-value topics and Home Assistant discovery, so a field is added here and nowhere else.
+ * The one field table of the normalised reading (house style point 2, after OpenDTU's per-channel field lists):
+ * every fact about a measurement is written here once, and the page interpreter, the JSON serialiser, the JSON
+ * Schema, the DTDL model, Home Assistant discovery, the legacy document and the README's table are generated from
+ * it. A field is added here and nowhere else; `MeasurementKey` is derived from the table, so code naming a field
+ * the table lacks does not compile. The header, which every reading carries whatever the model, comes first.
  */
 
-export type Unit = "W" | "V" | "A" | "kWh";
+export const SCHEMA_VERSION = 1;
 
-type SlotIndex = 1 | 2 | 3;
-export type MeasurementKey =
-  | "ac_power_w"
-  | "energy_today_kwh"
-  | "energy_total_kwh"
-  | `dc${SlotIndex}_voltage_v`
-  | `dc${SlotIndex}_current_a`
-  | `l${SlotIndex}_voltage_v`
-  | `l${SlotIndex}_power_w`;
+export const INVERTER_ID_PATTERN = "^[a-z0-9_-]{1,64}$";
 
-export interface MeasurementField {
-  /** snake_case key on the wire, ending in its unit. */
-  readonly key: MeasurementKey;
+/**
+ * The header fields in the order they are written. `schema` is the value's JSON Schema, from which its TypeScript
+ * type is derived too; `dtdl` its DTDL schema (a string with an enum becomes a DTDL Enum).
+ */
+export const HEADER_FIELDS = [
+  {
+    key: "schema_version",
+    description: `Version of the reading's layout: \`${SCHEMA_VERSION}\``,
+    schema: { type: "integer", const: SCHEMA_VERSION },
+    dtdl: "integer",
+  },
+  {
+    key: "inverter",
+    description: "Inverter id, `[a-z0-9_-]`",
+    schema: { type: "string", pattern: INVERTER_ID_PATTERN },
+    dtdl: "string",
+  },
+  {
+    key: "model",
+    description: 'Model as the inverter names itself, e.g. `"PIKO 5.5"`',
+    schema: { type: "string" },
+    dtdl: "string",
+  },
+  { key: "name", description: "Device name set on the inverter", schema: { type: "string" }, dtdl: "string" },
+  {
+    key: "rs485_address",
+    description: "RS485 bus address",
+    schema: { type: "integer", minimum: 0, maximum: 255 },
+    dtdl: "integer",
+  },
+  {
+    key: "ts",
+    description: "Measurement time, ISO-8601 UTC with milliseconds",
+    schema: { type: "string", format: "date-time" },
+    dtdl: "dateTime",
+  },
+  {
+    key: "ts_ms",
+    description: "Measurement time, epoch milliseconds",
+    schema: { type: "integer" },
+    dtdl: "long",
+  },
+  {
+    key: "status",
+    description: "Operating status",
+    schema: { type: "string", enum: INVERTER_STATUSES },
+    dtdl: "string",
+  },
+  {
+    key: "status_code",
+    description: "Operating status in the dxs numbering (0 off .. 8 waiting), -1 unknown",
+    schema: { type: "integer", enum: Object.values(STATUS_CODES) },
+    dtdl: "integer",
+  },
+  {
+    key: "status_text",
+    description: 'Status as the inverter showed it, e.g. `"Einspeisen MPP"`',
+    schema: { type: "string" },
+    dtdl: "string",
+  },
+] as const;
+
+type HeaderField = (typeof HEADER_FIELDS)[number];
+type JsonValue<Schema> = Schema extends { readonly const: infer Value }
+  ? Value
+  : Schema extends { readonly type: "string"; readonly enum: ReadonlyArray<infer Value> }
+    ? Value
+    : Schema extends { readonly type: "integer" }
+      ? number
+      : string;
+
+/** The fields every reading carries, whatever the model. */
+export type ReadingHeader = { -readonly [F in HeaderField as F["key"]]: JsonValue<F["schema"]> };
+
+export const HEADER_KEYS: ReadonlyArray<HeaderField["key"]> = HEADER_FIELDS.map((f) => f.key);
+
+/**
+ * How each consumer names a unit. Keyed by the unit the reading's keys end in (`suffix`; the unit in lower case
+ * unless given), which for the old page's units is also the unit text the PIKO writes after a value cell; a new
+ * unit does not compile until it has its DTDL and Home Assistant names. The DTDL names are the QuantitativeTypes
+ * extension's (DTDL.quantitativeTypes.v1.md); that extension has no semantic type for a percentage of rated power
+ * or a power factor (its only ratio type is RelativeHumidity), so those are plain double telemetry (`dtdl: null`)
+ * rather than mislabelled. Home Assistant's device class fixes which units it accepts, so it belongs to the unit,
+ * not to the field: `power_factor` takes no unit (or %), and a limitation in % has no device class at all.
+ */
+export const UNITS = {
+  W: { quantity: "power", dtdl: { semantic: "Power", unit: "watt" }, homeAssistant: "power" },
+  V: { quantity: "voltage", dtdl: { semantic: "Voltage", unit: "volt" }, homeAssistant: "voltage" },
+  A: { quantity: "current", dtdl: { semantic: "Current", unit: "ampere" }, homeAssistant: "current" },
+  kWh: { quantity: "energy", dtdl: { semantic: "Energy", unit: "kilowattHour" }, homeAssistant: "energy" },
+  Hz: { quantity: "frequency", dtdl: { semantic: "Frequency", unit: "hertz" }, homeAssistant: "frequency" },
+  "%": { quantity: "ratio", suffix: "pct", dtdl: null, homeAssistant: null },
+  /** cos phi has no unit: its key is the quantity's name, and Home Assistant gets no unit_of_measurement. */
+  "": { quantity: "power_factor", suffix: "", dtdl: null, homeAssistant: "power_factor" },
+} as const satisfies Record<
+  string,
+  {
+    quantity: string;
+    suffix?: string;
+    dtdl: { semantic: string; unit: string } | null;
+    homeAssistant: string | null;
+  }
+>;
+
+export type Unit = keyof typeof UNITS;
+export type Quantity = (typeof UNITS)[Unit]["quantity"];
+
+/** How a key ends for a unit: `_w`, `_kwh`, `_pct`; nothing for cos phi. */
+export function unitSuffix(unit: Unit): string {
+  const spec = UNITS[unit];
+  const suffix = "suffix" in spec ? spec.suffix : unit.toLowerCase();
+  return suffix === "" ? "" : `_${suffix}`;
+}
+
+/**
+ * The slots a PIKO has several of: DC strings (inputs, "String N" on the page, `IN.STRINGN` in the original's
+ * document) and AC phases (outputs, "LN", `OUT.PHASEN`). A model without a slot simply lacks its fields.
+ */
+export const SLOT_GROUPS = {
+  dc: { keyPrefix: "dc", indices: [1, 2, 3], legacy: { section: "IN", prefix: "STRING" } },
+  phase: { keyPrefix: "l", indices: [1, 2, 3], legacy: { section: "OUT", prefix: "PHASE" } },
+} as const;
+
+export type SlotGroup = keyof typeof SLOT_GROUPS;
+export type SlotIndex = (typeof SLOT_GROUPS)[SlotGroup]["indices"][number];
+
+/** The original script's document holds the whole-device values here: `PIKO.ENERGY.<legacy>`. */
+const LEGACY_DEVICE_SECTION = "ENERGY";
+
+/** What the table says about one field (or, in a slot block, about that field of every slot). */
+interface FieldSpec {
   readonly unit: Unit;
+  /** Human name, used as is by Home Assistant (entity name), DTDL and the JSON Schema; `#` is the slot number. */
   readonly description: string;
-  /** Instantaneous values read 0.0 when the inverter shows its off placeholder (`x x x`); counters never do. */
-  readonly instantaneous: boolean;
-  /** Which DC string (dc) or AC phase (phase) slot the field belongs to; absent for whole-device fields. */
-  readonly slot?: { readonly group: "dc" | "phase"; readonly index: 1 | 2 | 3 };
-  readonly homeAssistant: {
-    readonly deviceClass: "power" | "energy" | "voltage" | "current";
-    readonly stateClass: "measurement" | "total_increasing";
+  /** A counter keeps its value when the inverter is off (and is total_increasing); anything else reads 0.0 then. */
+  readonly counter: boolean;
+  /** Decimals Home Assistant shows (`suggested_display_precision`). */
+  readonly displayPrecision: number;
+  /** Where the old status page shows the value; absent for a value only the newer interfaces (dxs, MP plus) give. */
+  readonly page?: {
+    /** The row among the energy rows (Aktuell, Gesamtenergie, Tagesenergie) or within a String/L block. */
+    readonly row: number;
+    /** The label before the value cell, in the three UI languages (de, en, nl); matched without case. */
+    readonly labels: readonly string[];
+    /** The PIKO writes whole numbers (0) or up to this many decimals; anything else is unreadable, not guessed. */
+    readonly decimals: number;
   };
+  /**
+   * The key in the original script's document; `state: true` on the value whose > 0 is the slot's `state`. Absent
+   * for a value the original never had: its document keeps the original's shape.
+   */
+  readonly legacy?: { readonly name: string; readonly state?: boolean };
 }
 
-const SLOT_INDICES = [1, 2, 3] as const;
-
-function dcFields(index: 1 | 2 | 3): MeasurementField[] {
-  const slot = { group: "dc", index } as const;
-  return [
-    {
-      key: `dc${index}_voltage_v` as MeasurementKey,
-      unit: "V",
-      description: `DC string ${index} voltage`,
-      instantaneous: true,
-      slot,
-      homeAssistant: { deviceClass: "voltage", stateClass: "measurement" },
-    },
-    {
-      key: `dc${index}_current_a` as MeasurementKey,
-      unit: "A",
-      description: `DC string ${index} current`,
-      instantaneous: true,
-      slot,
-      homeAssistant: { deviceClass: "current", stateClass: "measurement" },
-    },
-  ];
+interface DeviceFieldSpec extends FieldSpec {
+  readonly key: string;
 }
 
-function phaseFields(index: 1 | 2 | 3): MeasurementField[] {
-  const slot = { group: "phase", index } as const;
-  return [
-    {
-      key: `l${index}_voltage_v` as MeasurementKey,
-      unit: "V",
-      description: `AC phase L${index} voltage`,
-      instantaneous: true,
-      slot,
-      homeAssistant: { deviceClass: "voltage", stateClass: "measurement" },
-    },
-    {
-      key: `l${index}_power_w` as MeasurementKey,
-      unit: "W",
-      description: `AC phase L${index} power`,
-      instantaneous: true,
-      slot,
-      homeAssistant: { deviceClass: "power", stateClass: "measurement" },
-    },
-  ];
+interface SlotBlockSpec {
+  readonly group: SlotGroup;
+  /** Expanded slot by slot: dc1_voltage_v, dc1_current_a, dc2_voltage_v, ... */
+  readonly fields: ReadonlyArray<FieldSpec & { readonly name: string }>;
 }
 
-export const MEASUREMENT_FIELDS: readonly MeasurementField[] = [
+const VOLTAGE_LABELS = ["Spannung", "voltage", "spanning"] as const;
+
+/** The table, in the order fields are written in a reading. */
+const FIELD_TABLE = [
   {
     key: "ac_power_w",
     unit: "W",
     description: "AC power fed in now",
-    instantaneous: true,
-    homeAssistant: { deviceClass: "power", stateClass: "measurement" },
+    counter: false,
+    displayPrecision: 0,
+    page: { row: 0, labels: ["Aktuell", "current", "actueel"], decimals: 0 },
+    legacy: { name: "actual" },
   },
   {
     key: "energy_today_kwh",
     unit: "kWh",
     description: "Energy fed in since the inverter's own start of day",
-    instantaneous: false,
-    homeAssistant: { deviceClass: "energy", stateClass: "total_increasing" },
+    counter: true,
+    displayPrecision: 2,
+    page: { row: 2, labels: ["Tagesenergie", "daily energy", "dagenergie"], decimals: 2 },
+    legacy: { name: "daily" },
   },
   {
     key: "energy_total_kwh",
     unit: "kWh",
     description: "Energy fed in over the inverter's lifetime",
-    instantaneous: false,
-    homeAssistant: { deviceClass: "energy", stateClass: "total_increasing" },
+    counter: true,
+    displayPrecision: 2,
+    page: { row: 1, labels: ["Gesamtenergie", "total energy", "totale energie"], decimals: 0 },
+    legacy: { name: "total" },
   },
-  ...SLOT_INDICES.flatMap(dcFields),
-  ...SLOT_INDICES.flatMap(phaseFields),
-];
+  {
+    group: "dc",
+    fields: [
+      {
+        name: "voltage_v",
+        unit: "V",
+        description: "DC string # voltage",
+        counter: false,
+        displayPrecision: 0,
+        page: { row: 0, labels: VOLTAGE_LABELS, decimals: 0 },
+        legacy: { name: "voltage" },
+      },
+      {
+        name: "current_a",
+        unit: "A",
+        description: "DC string # current",
+        counter: false,
+        displayPrecision: 2,
+        page: { row: 1, labels: ["Strom", "current", "stroom"], decimals: 2 },
+        legacy: { name: "current", state: true },
+      },
+      {
+        name: "power_w",
+        unit: "W",
+        description: "DC string # power",
+        counter: false,
+        displayPrecision: 0,
+      },
+    ],
+  },
+  {
+    group: "phase",
+    fields: [
+      {
+        name: "voltage_v",
+        unit: "V",
+        description: "AC phase L# voltage",
+        counter: false,
+        displayPrecision: 0,
+        page: { row: 0, labels: VOLTAGE_LABELS, decimals: 0 },
+        legacy: { name: "voltage" },
+      },
+      {
+        name: "power_w",
+        unit: "W",
+        description: "AC phase L# power",
+        counter: false,
+        displayPrecision: 0,
+        page: { row: 1, labels: ["Leistung", "power", "vermogen"], decimals: 0 },
+        legacy: { name: "power", state: true },
+      },
+      {
+        name: "current_a",
+        unit: "A",
+        description: "AC phase L# current",
+        counter: false,
+        displayPrecision: 2,
+      },
+    ],
+  },
+  // Values the old page never shows (dxs.json, MP plus): after every field it has, so its readings keep their order.
+  {
+    key: "dc_power_w",
+    unit: "W",
+    description: "DC power of all strings together",
+    counter: false,
+    displayPrecision: 0,
+  },
+  {
+    key: "grid_frequency_hz",
+    unit: "Hz",
+    description: "Grid frequency",
+    counter: false,
+    displayPrecision: 2,
+  },
+  {
+    key: "cos_phi",
+    unit: "",
+    description: "Power factor (cos phi) of the AC output",
+    counter: false,
+    displayPrecision: 2,
+  },
+  {
+    key: "power_limitation_pct",
+    unit: "%",
+    description: "Output limited to this share of the rated power (100 when not limited)",
+    counter: false,
+    displayPrecision: 0,
+  },
+] as const satisfies ReadonlyArray<DeviceFieldSpec | SlotBlockSpec>;
 
-const FIELDS_BY_KEY = new Map(MEASUREMENT_FIELDS.map((field) => [field.key, field]));
+type KeysOf<Entry> = Entry extends { readonly key: infer Key extends string }
+  ? Key
+  : Entry extends { readonly group: infer G extends SlotGroup; readonly fields: ReadonlyArray<infer F> }
+    ? F extends { readonly name: infer Name extends string }
+      ? `${(typeof SLOT_GROUPS)[G]["keyPrefix"]}${(typeof SLOT_GROUPS)[G]["indices"][number]}_${Name}`
+      : never
+    : never;
+
+/** Every key a reading can carry besides the header, derived from the table. */
+export type MeasurementKey = KeysOf<(typeof FIELD_TABLE)[number]>;
+
+/** One field of the reading, with every fact the table gives and those that follow from its unit. */
+export interface MeasurementField {
+  /** snake_case key on the wire, ending in its unit. */
+  readonly key: MeasurementKey;
+  /** The table row it comes from: the field itself, or for slot fields all slots (`dc#_voltage_v`, "DC string voltage"). */
+  readonly family: { readonly key: string; readonly description: string };
+  readonly unit: Unit;
+  readonly quantity: Quantity;
+  readonly description: string;
+  /** Instantaneous values read 0.0 when the inverter shows its off placeholder (`x x x`); counters never do. */
+  readonly instantaneous: boolean;
+  /** Which DC string (dc) or AC phase (phase) slot the field belongs to; absent for whole-device fields. */
+  readonly slot?: { readonly group: SlotGroup; readonly index: SlotIndex };
+  /** Where the old status page shows it; undefined for a value only the newer interfaces give. */
+  readonly page: FieldSpec["page"];
+  /** Its DTDL semantic type and unit; null where the QuantitativeTypes extension has none (plain double). */
+  readonly dtdl: { readonly semantic: string; readonly unit: string } | null;
+  readonly homeAssistant: {
+    /** unit_of_measurement; absent for cos phi, which has none. */
+    readonly unit?: Unit;
+    /** device_class; absent where Home Assistant has none for the quantity (a percentage of rated power). */
+    readonly deviceClass?: NonNullable<(typeof UNITS)[Unit]["homeAssistant"]>;
+    readonly stateClass: "measurement" | "total_increasing";
+    readonly displayPrecision: number;
+  };
+  /** Path in the original script's document below `PIKO`, and whether its > 0 is the slot's `state`; absent for
+   * a value the original never had. */
+  readonly legacy?: { readonly path: readonly string[]; readonly state: boolean };
+}
+
+function field(
+  spec: FieldSpec,
+  key: string,
+  slot?: MeasurementField["slot"] & { readonly familyKey: string },
+): MeasurementField {
+  const unit = UNITS[spec.unit];
+  const legacySlot = slot && SLOT_GROUPS[slot.group].legacy;
+  return {
+    key: key as MeasurementKey,
+    family: slot
+      ? { key: slot.familyKey, description: spec.description.replace(/ \S*#/, "") }
+      : { key, description: spec.description },
+    unit: spec.unit,
+    quantity: unit.quantity,
+    description: slot ? spec.description.replace("#", String(slot.index)) : spec.description,
+    instantaneous: !spec.counter,
+    ...(slot && { slot: { group: slot.group, index: slot.index } }),
+    page: spec.page,
+    dtdl: unit.dtdl,
+    homeAssistant: {
+      ...(spec.unit !== "" && { unit: spec.unit }),
+      ...(unit.homeAssistant !== null && { deviceClass: unit.homeAssistant }),
+      stateClass: spec.counter ? "total_increasing" : "measurement",
+      displayPrecision: spec.displayPrecision,
+    },
+    ...(spec.legacy && {
+      legacy: {
+        path: legacySlot
+          ? [legacySlot.section, `${legacySlot.prefix}${slot.index}`, spec.legacy.name]
+          : [LEGACY_DEVICE_SECTION, spec.legacy.name],
+        state: spec.legacy.state === true,
+      },
+    }),
+  };
+}
+
+function expand(table: ReadonlyArray<DeviceFieldSpec | SlotBlockSpec>): MeasurementField[] {
+  const fields: MeasurementField[] = [];
+  for (const entry of table) {
+    if ("key" in entry) {
+      fields.push(field(entry, entry.key));
+      continue;
+    }
+    const { keyPrefix, indices } = SLOT_GROUPS[entry.group];
+    for (const index of indices) {
+      for (const spec of entry.fields) {
+        const slot = { group: entry.group, index, familyKey: `${keyPrefix}#_${spec.name}` };
+        fields.push(field(spec, `${keyPrefix}${index}_${spec.name}`, slot));
+      }
+    }
+  }
+  return fields;
+}
+
+/** Every measurement field, in the order a reading writes them. */
+export const MEASUREMENT_FIELDS: readonly MeasurementField[] = expand(FIELD_TABLE);
+
+const FIELDS_BY_KEY = new Map(MEASUREMENT_FIELDS.map((f) => [f.key as string, f]));
 
 export function measurementField(key: string): MeasurementField | undefined {
-  return FIELDS_BY_KEY.get(key as MeasurementKey);
+  return FIELDS_BY_KEY.get(key);
 }
 
-type Quantity = "voltage" | "current" | "power";
-const QUANTITY_OF_UNIT: Readonly<Partial<Record<Unit, Quantity>>> = {
-  V: "voltage",
-  A: "current",
-  W: "power",
-};
+/** A field the old status page shows: its reader, the legacy document and the schema's required keys use these. */
+export type PageField = MeasurementField & { readonly page: NonNullable<MeasurementField["page"]> };
 
-/** slot group -> quantity -> index -> key, built once from the table: the page reader asks for every value cell. */
-const SLOT_KEYS: Record<"dc" | "phase", Record<Quantity, Array<MeasurementKey | undefined>>> = {
-  dc: { voltage: [], current: [], power: [] },
-  phase: { voltage: [], current: [], power: [] },
-};
-for (const field of MEASUREMENT_FIELDS) {
-  const quantity = QUANTITY_OF_UNIT[field.unit];
-  if (field.slot && quantity) SLOT_KEYS[field.slot.group][quantity][field.slot.index] = field.key;
-}
+/** A field of the original script's document (all of them are on the old page). */
+export type LegacyField = PageField & { readonly legacy: NonNullable<MeasurementField["legacy"]> };
+
+const onPage = (f: MeasurementField): f is PageField => f.page !== undefined;
+
+/** The fields the old status page has, in reading order. */
+export const PAGE_FIELDS: readonly PageField[] = MEASUREMENT_FIELDS.filter(onPage);
+
+/** The fields of the original script's document, in reading order. */
+export const LEGACY_FIELDS: readonly LegacyField[] = PAGE_FIELDS.filter((f): f is LegacyField => !!f.legacy);
 
 /**
- * The key of a DC string or AC phase quantity, e.g. slotKey("dc", 2, "voltage") = "dc2_voltage_v"; undefined for
- * a quantity the table does not have (a DC power, a phase current).
+ * The whole-device fields of the old page (no slot), which every model shows: a reading always carries them.
+ * Whole-device values only the newer interfaces give (dc_power_w, grid_frequency_hz, ...) are not among them.
  */
-export function slotKey(
-  group: "dc" | "phase",
-  index: number,
-  quantity: Quantity,
-): MeasurementKey | undefined {
-  return SLOT_KEYS[group][quantity][index];
+export const DEVICE_FIELDS: readonly PageField[] = PAGE_FIELDS.filter((f) => !f.slot);
+
+/** group -> index -> that slot's page fields in table order, built once: the page reader asks for them per page. */
+const SLOT_FIELDS = new Map<SlotGroup, Array<PageField[] | undefined>>();
+for (const f of PAGE_FIELDS) {
+  if (!f.slot) continue;
+  const byIndex = SLOT_FIELDS.get(f.slot.group) ?? [];
+  SLOT_FIELDS.set(f.slot.group, byIndex);
+  (byIndex[f.slot.index] ??= []).push(f);
+}
+
+const NO_FIELDS: readonly PageField[] = [];
+
+/**
+ * The page fields of one DC string or AC phase, e.g. slotFields("dc", 2) = dc2_voltage_v, dc2_current_a (not
+ * dc2_power_w, which only the newer interfaces give).
+ */
+export function slotFields(group: SlotGroup, index: number): readonly PageField[] {
+  return SLOT_FIELDS.get(group)?.[index] ?? NO_FIELDS;
+}
+
+/** The field of a slot quantity, e.g. slotField("dc", 2, "voltage") = dc2_voltage_v; undefined when none. */
+export function slotField(group: SlotGroup, index: number, quantity: Quantity): PageField | undefined {
+  for (const f of slotFields(group, index)) if (f.quantity === quantity) return f;
+  return undefined;
 }

@@ -1,35 +1,13 @@
-import { MEASUREMENT_FIELDS, type MeasurementKey } from "./fields.js";
-import { classifyStatus, STATUS_CODES, type InverterStatus } from "./status.js";
+import {
+  INVERTER_ID_PATTERN,
+  MEASUREMENT_FIELDS,
+  SCHEMA_VERSION,
+  type MeasurementKey,
+  type ReadingHeader,
+} from "./fields.js";
+import { classifyStatus, STATUS_CODES } from "./status.js";
 
-export const SCHEMA_VERSION = 1;
-
-/** The header fields in the order they are written. */
-export const HEADER_KEYS = [
-  "schema_version",
-  "inverter",
-  "model",
-  "name",
-  "rs485_address",
-  "ts",
-  "ts_ms",
-  "status",
-  "status_code",
-  "status_text",
-] as const;
-
-/** The fields every reading carries, whatever the model. */
-export interface ReadingHeader {
-  schema_version: typeof SCHEMA_VERSION;
-  inverter: string;
-  model: string;
-  name: string;
-  rs485_address: number;
-  ts: string;
-  ts_ms: number;
-  status: InverterStatus;
-  status_code: number;
-  status_text: string;
-}
+export { HEADER_KEYS, SCHEMA_VERSION, type ReadingHeader } from "./fields.js";
 
 /**
  * A normalised reading: the header plus one key per measurement the model has. A slot the model lacks is absent;
@@ -49,7 +27,7 @@ export interface PageContent {
   warnings: string[];
 }
 
-const INVERTER_ID = /^[a-z0-9_-]{1,64}$/;
+const INVERTER_ID = new RegExp(INVERTER_ID_PATTERN);
 
 /** Makes an inverter id of any text: lower case, `[a-z0-9_-]`, at most 64 characters. */
 export function sanitiseInverterId(text: string): string {

@@ -1,5 +1,5 @@
-import { MEASUREMENT_FIELDS } from "./fields.js";
-import { HEADER_KEYS, type Reading } from "./reading.js";
+import { HEADER_KEYS, MEASUREMENT_FIELDS } from "./fields.js";
+import type { Reading } from "./reading.js";
 
 /**
  * A measurement is always written with a decimal point (`39116.0`, `0.7`), so that consumers that infer int vs

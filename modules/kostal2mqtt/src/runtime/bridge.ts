@@ -1,27 +1,18 @@
+import type { BridgeSettings, InverterSettings } from "../config/bridgeSettings.js";
+import { realTimers, type Timers } from "../lib/timers.js";
 import type { Logger } from "../log/logger.js";
 import { InverterError } from "../piko/errors.js";
 import { statusPageUrl } from "../piko/inverterAddress.js";
-import type { PollResult } from "../piko/inverterClient.js";
+import { InverterClient, type PollResult } from "../piko/inverterClient.js";
 import type { FetchLimits } from "../piko/pageFetcher.js";
-import type { Timers } from "../poller.js";
+import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../outputs/output.js";
+import type { BridgeControl, ReadNowOutcome, StatusListener } from "./bridgeControl.js";
 import type { BackoffLimits, InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
-import { InverterRunner } from "./inverterRunner.js";
+import { InverterLoop, type InverterLoopListener, type PageSource } from "./inverterLoop.js";
+import { OutputFanOut } from "./outputFanOut.js";
 import { ReadingGuard } from "./readingGuard.js";
 import { ReadingPublisher } from "./readingPublisher.js";
-
-export interface InverterSettings {
-  host: string;
-  username: string;
-  password: string;
-  enabled: boolean;
-}
-
-export interface BridgeSettings {
-  pollIntervalSeconds: number;
-  inverters: ReadonlyMap<string, InverterSettings>;
-}
 
 export interface BridgeOptions {
   outputs: Output[];
@@ -37,139 +28,123 @@ export interface BridgeOptions {
   /** Publish one reading with power 0.0 and totals held when an inverter goes to sleep (default true). */
   zeroOnSleep?: boolean;
   backoff?: BackoffLimits;
-}
-
-export interface InverterStatus extends InverterStatusReport {
-  failures: number;
+  /** Where an inverter's pages come from; by default its status page over HTTP. Tests pass fake inverters. */
+  sourceFor?: (inverter: string, settings: InverterSettings) => PageSource;
+  /** Jitter of the backoff; injected so that tests can pin it. */
+  random?: () => number;
 }
 
 const STATUS_REFRESH_MS = 60_000;
 const FAILING = new Set(["unreachable", "auth_error", "format_error"]);
 
 /**
- * The running bridge: one runner per configured inverter, every reading and state change fanned out to every
- * output. Settings (interval, inverters) apply live: a changed inverter is restarted, a removed one stopped.
+ * The running bridge: one loop per configured inverter, and the one fan-out of everything it learns (readings,
+ * state changes, events) to every output and to the controllers that subscribed. Settings (interval, inverters)
+ * apply live: a changed inverter is restarted, a removed one stopped.
  */
-export class Bridge {
-  private readonly runners = new Map<string, { runner: InverterRunner; settings: InverterSettings }>();
-  private intervalMs = 10_000;
+export class Bridge implements BridgeControl {
+  private readonly loops = new Map<string, { loop: InverterLoop; settings: InverterSettings }>();
+  private currentPollIntervalMs = 10_000;
   private readonly lastSummary = new Map<string, number>();
   private readonly lastStatusAt = new Map<string, number>();
+  private readonly statusListeners = new Set<StatusListener>();
   private readonly now: () => number;
-
+  private readonly outputs: OutputFanOut;
   private readonly publisher: ReadingPublisher;
+  /** What the inverters' loops report to; private, so that nobody else can pose as a loop. */
+  private readonly loopListener: InverterLoopListener = {
+    stateChanged: (id, change) => this.onStateChange(id, change),
+    readingArrived: (id, result) => this.onReading(id, result),
+    pollFailed: (id, error, health) => this.onPollError(id, error, health),
+  };
 
   constructor(private readonly options: BridgeOptions) {
     this.now = options.now ?? Date.now;
+    this.outputs = new OutputFanOut(options.outputs, options.log);
     const guard =
       options.guard ??
       new ReadingGuard({ replacedAfter: 3, dataDir: null, warn: (m) => options.log.warn(m) });
-    this.publisher = new ReadingPublisher(options.outputs, guard, options.log, options.zeroOnSleep ?? true);
+    this.publisher = new ReadingPublisher(this.outputs, guard, options.log, options.zeroOnSleep ?? true);
   }
 
   async start(): Promise<void> {
-    await Promise.all(this.options.outputs.map((output) => output.start()));
+    await this.outputs.start();
   }
 
   async stop(deadlineMs: number): Promise<void> {
-    for (const { runner } of this.runners.values()) runner.stop();
-    this.runners.clear();
-    await Promise.all(this.options.outputs.map((output) => output.stop(deadlineMs)));
+    for (const { loop } of this.loops.values()) loop.stop();
+    this.loops.clear();
+    await this.outputs.stop(deadlineMs);
   }
 
-  /** The interval between two polls of an inverter, as last applied. */
   get pollIntervalMs(): number {
-    return this.intervalMs;
-  }
-
-  inverterIds(): string[] {
-    return [...this.runners.keys()];
+    return this.currentPollIntervalMs;
   }
 
   apply(settings: BridgeSettings): void {
-    this.intervalMs = settings.pollIntervalSeconds * 1000;
-    for (const [id, entry] of this.runners) {
+    const pollIntervalMs = settings.pollIntervalSeconds * 1000;
+    this.currentPollIntervalMs = pollIntervalMs;
+    for (const [id, entry] of this.loops) {
       const wanted = settings.inverters.get(id);
       if (wanted === undefined || !wanted.enabled || !sameSettings(wanted, entry.settings)) {
-        entry.runner.stop();
-        this.runners.delete(id);
+        entry.loop.stop();
+        this.loops.delete(id);
         this.options.log.info(
           `inverter ${id}: ${wanted === undefined ? "removed" : wanted.enabled ? "changed" : "disabled"}`,
         );
       } else {
-        entry.runner.setInterval(this.intervalMs);
+        entry.loop.setPollInterval(pollIntervalMs);
       }
     }
-    const started: InverterRunner[] = [];
+    const started: InverterLoop[] = [];
     for (const [id, wanted] of settings.inverters) {
-      if (!wanted.enabled || this.runners.has(id)) continue;
-      const runner = new InverterRunner({
-        id,
-        url: statusPageUrl(wanted.host),
-        credentials: { username: wanted.username, password: wanted.password },
-        limits: this.options.limits,
-        intervalMs: this.intervalMs,
-        sink: this.sinkFor(id),
-        now: this.now,
-        ...(this.options.timers ? { timers: this.options.timers } : {}),
-        ...(this.options.isNight ? { isNight: this.options.isNight } : {}),
-        ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
-      });
-      this.runners.set(id, { runner, settings: { ...wanted } });
+      if (!wanted.enabled || this.loops.has(id)) continue;
+      const loop = this.loopFor(id, wanted, pollIntervalMs);
+      this.loops.set(id, { loop, settings: { ...wanted } });
       this.options.log.info(
-        `inverter ${id}: polling ${statusPageUrl(wanted.host).host} every ${this.intervalMs / 1000} s`,
+        `inverter ${id}: polling ${statusPageUrl(wanted.host).host} every ${pollIntervalMs / 1000} s`,
       );
-      started.push(runner);
+      started.push(loop);
     }
     // Many inverters: their polls are spread over the interval instead of all firing in the same tick.
-    started.forEach((runner, index) => runner.start((index * this.intervalMs) / started.length));
+    started.forEach((loop, index) => loop.start((index * pollIntervalMs) / started.length));
   }
 
-  /** Polls one inverter (or all) now. Unknown id: undefined. */
-  async readNow(
-    id?: string,
-  ): Promise<Array<{ inverter: string; result?: PollResult; error?: InverterError }> | undefined> {
+  async readNow(inverter?: string): Promise<ReadNowOutcome[] | undefined> {
     const targets =
-      id === undefined ? [...this.runners.values()] : [this.runners.get(id)].filter((e) => e !== undefined);
-    if (id !== undefined && targets.length === 0) return undefined;
+      inverter === undefined
+        ? [...this.loops.values()]
+        : [this.loops.get(inverter)].filter((e) => e !== undefined);
+    if (inverter !== undefined && targets.length === 0) return undefined;
     return Promise.all(
-      targets.map(async ({ runner }) => {
+      targets.map(async ({ loop }) => {
         try {
-          return { inverter: runner.id, result: await runner.readNow() };
+          return { inverter: loop.id, result: await loop.readNow() };
         } catch (error) {
-          if (error instanceof InverterError) return { inverter: runner.id, error };
+          if (error instanceof InverterError) return { inverter: loop.id, error };
           throw error;
         }
       }),
     );
   }
 
-  inverterStatuses(): InverterStatus[] {
-    return [...this.runners.values()].map(({ runner }) =>
-      statusReport(runner.id, runner.health(), runner.latestReading()),
+  inverterStatuses(): InverterStatusReport[] {
+    return [...this.loops.values()].map(({ loop }) =>
+      statusReport(loop.id, loop.health(), loop.latestReading()),
     );
   }
 
   outputHealth(): Record<string, OutputHealth> {
-    return Object.fromEntries(this.options.outputs.map((output) => [output.name, output.health()]));
+    return this.outputs.health();
   }
 
-  /** Sends an event to every output (also used for configuration and output changes). */
-  publishEvent(event: Omit<BridgeEvent, "at">): void {
-    const full: BridgeEvent = { ...event, at: new Date(this.now()).toISOString() };
-    for (const output of this.options.outputs) output.publishEvent(full);
+  announce(event: Omit<BridgeEvent, "at">): void {
+    this.outputs.publishEvent({ ...event, at: new Date(this.now()).toISOString() });
   }
 
-  private sinkFor(id: string) {
-    return {
-      onReading: (reading: Reading, warnings: string[]) => {
-        this.publisher.publish(reading, warnings);
-        this.refreshStatus(id);
-      },
-      onStateChange: (change: StateChange) => this.onStateChange(id, change),
-      onPollError: (inverter: string, error: unknown, health: InverterHealth) =>
-        this.onPollError(inverter, error, health),
-    };
+  onInverterStatus(listener: StatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
   private onStateChange(id: string, change: StateChange): void {
@@ -178,7 +153,7 @@ export class Bridge {
     if (FAILING.has(change.to)) this.options.log.warn(line);
     else this.options.log.info(line);
     this.lastSummary.set(id, change.at);
-    this.publishEvent({
+    this.announce({
       type: "inverter_state",
       subject: id,
       from: change.from,
@@ -188,32 +163,64 @@ export class Bridge {
     this.publishStatus(id);
   }
 
-  /** Re-publishes an unchanged status now and then, so `last_seen` stays current without a message per poll. */
-  private refreshStatus(id: string): void {
-    const last = this.lastStatusAt.get(id) ?? 0;
-    if (this.now() - last < STATUS_REFRESH_MS) return;
-    this.publishStatus(id);
+  private onReading(id: string, result: PollResult): void {
+    this.publisher.publish(result.reading, result.warnings);
+    // An unchanged status is re-published now and then, so `last_seen` stays current without a message per poll.
+    if (this.now() - (this.lastStatusAt.get(id) ?? 0) >= STATUS_REFRESH_MS) this.publishStatus(id);
+  }
+
+  /** A lasting fault is summarised now and then, not logged per poll. */
+  private onPollError(id: string, error: unknown, health: InverterHealth): void {
+    if (!(error instanceof InverterError))
+      this.options.log.error(`inverter ${id}: unexpected failure`, error);
+    const every = this.options.faultSummaryMs ?? 30 * 60_000;
+    const last = this.lastSummary.get(id) ?? 0;
+    if (health.failures > 1 && this.now() - last >= every) {
+      this.lastSummary.set(id, this.now());
+      this.options.log.info(
+        `inverter ${id}: still ${health.state} since ${new Date(health.since).toISOString()} ` +
+          `(${health.failures} failed polls): ${health.message}`,
+      );
+    }
+  }
+
+  private loopFor(id: string, settings: InverterSettings, pollIntervalMs: number): InverterLoop {
+    const { options } = this;
+    const source =
+      options.sourceFor?.(id, settings) ??
+      new InverterClient({
+        id,
+        url: statusPageUrl(settings.host),
+        credentials: { username: settings.username, password: settings.password },
+        limits: options.limits,
+        now: this.now,
+      });
+    return new InverterLoop({
+      id,
+      source,
+      pollIntervalMs,
+      listener: this.loopListener,
+      now: this.now,
+      timers: options.timers ?? realTimers,
+      log: options.log,
+      ...(options.isNight ? { isNight: options.isNight } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
   }
 
   private publishStatus(id: string): void {
-    const entry = this.runners.get(id);
+    const entry = this.loops.get(id);
     if (entry === undefined) return;
     this.lastStatusAt.set(id, this.now());
-    const report = statusReport(id, entry.runner.health(), entry.runner.latestReading());
-    for (const output of this.options.outputs) output.publishInverterStatus(report);
-  }
-
-  private onPollError(inverter: string, error: unknown, health: InverterHealth): void {
-    if (!(error instanceof InverterError))
-      this.options.log.error(`inverter ${inverter}: unexpected failure`, error);
-    const every = this.options.faultSummaryMs ?? 30 * 60_000;
-    const last = this.lastSummary.get(inverter) ?? 0;
-    if (health.failures > 1 && this.now() - last >= every) {
-      this.lastSummary.set(inverter, this.now());
-      this.options.log.info(
-        `inverter ${inverter}: still ${health.state} since ${new Date(health.since).toISOString()} ` +
-          `(${health.failures} failed polls): ${health.message}`,
-      );
+    const report = statusReport(id, entry.loop.health(), entry.loop.latestReading());
+    this.outputs.publishInverterStatus(report);
+    for (const listener of this.statusListeners) {
+      try {
+        listener(report);
+      } catch (error) {
+        this.options.log.error(`inverter ${id}: a status listener failed (a bug); the bridge goes on`, error);
+      }
     }
   }
 }
@@ -224,7 +231,7 @@ function sameSettings(a: InverterSettings, b: InverterSettings): boolean {
   );
 }
 
-function statusReport(id: string, health: InverterHealth, reading: Reading | null): InverterStatus {
+function statusReport(id: string, health: InverterHealth, reading: Reading | null): InverterStatusReport {
   return {
     inverter: id,
     state: health.state,

@@ -1,12 +1,13 @@
+import { INVERTER_BACKOFF, jittered } from "../config/defaults.js";
 import { InverterAuth, InverterUnreachable, PageFormat } from "../piko/errors.js";
+import type { InverterState } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
 
 /**
  * The state of one inverter as the outputs report it (events, `<base>/<id>/status`, reported properties), and how
- * soon to poll it again. Pure: time comes in as arguments.
+ * soon to poll it again. Pure: time comes in as arguments. Only what the inverter answers moves it: a failure of
+ * anything downstream (an output, a controller) is never the inverter's state.
  */
-export type InverterState =
-  "starting" | "producing" | "idle" | "asleep" | "unreachable" | "auth_error" | "format_error";
 
 export interface InverterHealth {
   state: InverterState;
@@ -29,10 +30,6 @@ export interface StateChange {
 /** Whether it is night at the inverter's place; null when no location is configured. */
 export type NightOracle = (atMs: number) => boolean | null;
 
-export const MAX_BACKOFF_MS = 5 * 60_000;
-export const AUTH_BACKOFF_START_MS = 60_000;
-export const MAX_AUTH_BACKOFF_MS = 30 * 60_000;
-
 /** How far polls of a failing inverter are spread (RETRY_MAX_SECONDS, AUTH_RETRY_SECONDS). */
 export interface BackoffLimits {
   maxMs: number;
@@ -40,10 +37,11 @@ export interface BackoffLimits {
   authMaxMs: number;
 }
 
+/** The limits when RETRY_MAX_SECONDS and AUTH_RETRY_SECONDS are not set (config/defaults.ts). */
 export const DEFAULT_BACKOFF: BackoffLimits = {
-  maxMs: MAX_BACKOFF_MS,
-  authStartMs: AUTH_BACKOFF_START_MS,
-  authMaxMs: MAX_AUTH_BACKOFF_MS,
+  maxMs: INVERTER_BACKOFF.maxMs,
+  authStartMs: INVERTER_BACKOFF.authStartMs,
+  authMaxMs: INVERTER_BACKOFF.authStartMs * INVERTER_BACKOFF.authMaxFactor,
 };
 
 const PRODUCING_STATUSES = new Set(["feeding_mpp", "feeding_limited", "feeding"]);
@@ -86,19 +84,17 @@ export class InverterHealthTracker {
   }
 
   /** How long to wait before the next poll: the interval while answering, backing off while failing. */
-  nextPollDelay(intervalMs: number, random: () => number = Math.random): number {
+  nextPollDelay(pollIntervalMs: number, random: () => number = Math.random): number {
     const { state, failures } = this.health;
     if (state === "producing" || state === "idle" || state === "starting" || failures === 0)
-      return intervalMs;
-    const jitter = 0.9 + 0.2 * random();
+      return pollIntervalMs;
     if (state === "auth_error") {
       // Never hammer a device with wrong credentials: it may lock the account or fall over.
       const { authStartMs, authMaxMs } = this.backoff;
-      return Math.round(Math.min(authStartMs * 2 ** (failures - 1), authMaxMs) * jitter);
+      return jittered(Math.min(authStartMs * 2 ** (failures - 1), authMaxMs), random);
     }
-    return Math.round(
-      Math.min(intervalMs * 2 ** failures, Math.max(intervalMs, this.backoff.maxMs)) * jitter,
-    );
+    const capMs = Math.max(pollIntervalMs, this.backoff.maxMs);
+    return jittered(Math.min(pollIntervalMs * 2 ** failures, capMs), random);
   }
 
   private failureState(error: unknown, at: number): InverterState {

@@ -1,5 +1,5 @@
 import { isInverterId, type Reading } from "../reading/reading.js";
-import { StateFile, type Loaded } from "./stateFile.js";
+import { StateFile, type Loaded } from "../lib/stateFile.js";
 
 /**
  * Never lie about energy (issue 9). Home Assistant's `total_increasing` books every rise of a counter as energy

@@ -1,8 +1,11 @@
 import type { Logger } from "../log/logger.js";
-import type { BridgeEvent, Output } from "../outputs/output.js";
+import type { BridgeEvent, Output } from "../ports/output.js";
 import { MEASUREMENT_FIELDS } from "../reading/fields.js";
 import type { Reading } from "../reading/reading.js";
 import type { CounterReset, ReadingGuard } from "./readingGuard.js";
+
+/** Where checked readings and the events they cause go: the bridge's guarded fan-out to every output. */
+export type ReadingSink = Pick<Output, "publishReading" | "publishEvent">;
 
 /**
  * The way from a poll to the outputs: counters checked by the guard (a glitch is published as null, and logged),
@@ -19,7 +22,7 @@ export class ReadingPublisher {
   private readonly lastWarnings = new Map<string, ReadonlySet<string>>();
 
   constructor(
-    private readonly outputs: readonly Output[],
+    private readonly sink: ReadingSink,
     private readonly guard: ReadingGuard,
     private readonly log: Logger,
     private readonly zeroOnSleep: boolean,
@@ -33,7 +36,7 @@ export class ReadingPublisher {
     const checked = this.guard.check(reading);
     for (const warning of checked.warnings) this.log.warn(`inverter ${id}: ${warning}`);
     this.lastPublished.set(id, checked.reading);
-    for (const output of this.outputs) output.publishReading(checked.reading);
+    this.sink.publishReading(checked.reading);
     if (checked.reset !== null) this.announceReset(checked.reset);
   }
 
@@ -56,7 +59,7 @@ export class ReadingPublisher {
     // Counters keep their last good value, never null or 0.
     zero.energy_total_kwh = this.guard.lastTotal(inverter) ?? last.energy_total_kwh ?? null;
     this.lastPublished.set(inverter, zero);
-    for (const output of this.outputs) output.publishReading(zero);
+    this.sink.publishReading(zero);
   }
 
   forget(inverter: string): void {
@@ -77,6 +80,6 @@ export class ReadingPublisher {
       at: new Date(reset.at).toISOString(),
       message: reset.message,
     };
-    for (const output of this.outputs) output.publishEvent(event);
+    this.sink.publishEvent(event);
   }
 }

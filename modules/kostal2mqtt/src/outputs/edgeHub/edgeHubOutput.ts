@@ -2,8 +2,11 @@ import type { Logger } from "../../log/logger.js";
 import type { Reading } from "../../reading/reading.js";
 import { SCHEMA_VERSION } from "../../reading/reading.js";
 import { serialiseReading } from "../../reading/serialise.js";
+import type { Timers } from "../../lib/timers.js";
 import { DeliveryQueue, type QueueLimits, type QueuePersistence } from "../deliveryQueue.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../output.js";
+import { Rejections } from "../outputErrors.js";
+import { SendLoop } from "../sendLoop.js";
+import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../../ports/output.js";
 import { Message } from "./azureSdk.js";
 import type { EdgeHubSession } from "./edgeHubSession.js";
 
@@ -76,8 +79,14 @@ function toSdkMessage(message: EdgeMessage): InstanceType<typeof Message> {
   return sdkMessage;
 }
 
+/** What the output needs of the session (EdgeHubSession): tests pass a fake. */
+export type EdgeHubLink = Pick<
+  EdgeHubSession,
+  "start" | "stop" | "isConnected" | "sendOutputEvent" | "reportSendFailure"
+>;
+
 export interface EdgeHubOutputOptions {
-  session: EdgeHubSession;
+  session: EdgeHubLink;
   log: Logger;
   limits: QueueLimits;
   /** Keeps undelivered messages across a restart. */
@@ -85,24 +94,45 @@ export interface EdgeHubOutputOptions {
   /** Messages in flight at once (QoS 1 publishes, acknowledged out of order). */
   window?: number;
   now?: () => number;
+  timers?: Timers;
 }
 
 /**
  * Telemetry (`telemetry`) and state changes (`events`) to edgeHub. Everything goes through a bounded queue and out
- * oldest first while connected; a failed send goes back in front and waits for the next connection, however long
- * edgeHub is away (the SDK gives up after about 240 s; this does not).
+ * oldest first while connected, by the send loop every output shares (outputs/sendLoop.ts); the session translates
+ * the SDK's errors into its two types. A message the SDK refuses for good (too large) is dropped, counted and said
+ * once; any other failure puts it back in front to wait for the next connection, however long edgeHub is away
+ * (the SDK gives up after about 240 s; this does not), and has the session replace its client.
  */
 export class EdgeHubOutput implements Output {
   readonly name = "edgehub";
   private readonly queue: DeliveryQueue<EdgeMessage>;
-  private sending = false;
-  private delivered = 0;
+  private readonly rejections: Rejections;
+  private readonly sender: SendLoop<EdgeMessage>;
   private stopped = false;
 
   constructor(private readonly options: EdgeHubOutputOptions) {
     // What a restart reads back is input like any other: an entry that is not a message is moved aside.
     const persistence = options.persistence && { ...options.persistence, validate: isEdgeMessage };
     this.queue = new DeliveryQueue(options.limits, options.now, persistence);
+    const { session, log } = options;
+    this.rejections = new Rejections(log);
+    this.sender = new SendLoop<EdgeMessage>({
+      queue: this.queue,
+      rejections: this.rejections,
+      log,
+      destination: "edgeHub",
+      ready: () => session.isConnected && !this.stopped,
+      window: () => options.window ?? 32,
+      describe: (message) => ({ topic: message.output, payload: message.body }),
+      send: (message) => session.sendOutputEvent(message.output, toSdkMessage(message)),
+      onUnavailable: (error, waiting) => {
+        if (this.stopped) return;
+        log.warn(`${waiting} message(s) wait for edgeHub`, error);
+        session.reportSendFailure(error.message);
+      },
+      ...(options.timers ? { timers: options.timers } : {}),
+    });
   }
 
   start(): Promise<void> {
@@ -110,13 +140,11 @@ export class EdgeHubOutput implements Output {
     return Promise.resolve();
   }
 
+  /** Sends what it can until the queue is empty, edgeHub is gone or the deadline passes; then closes. */
   async stop(deadlineMs: number): Promise<void> {
-    const until = Date.now() + deadlineMs;
-    while (this.queue.size > 0 && this.options.session.isConnected && Date.now() < until) {
-      await this.flush();
-      if (this.queue.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    if (this.options.session.isConnected) await this.sender.drain(deadlineMs);
     this.stopped = true;
+    // What is still in flight is in the queue's file too: the next start sends it.
     this.queue.close();
     await this.options.session.stop();
   }
@@ -134,51 +162,26 @@ export class EdgeHubOutput implements Output {
 
   health(): OutputHealth {
     const connected = this.options.session.isConnected;
-    return {
+    const health: OutputHealth = {
       state: this.stopped ? "stopped" : connected ? "connected" : "connecting",
       queued: this.queue.size,
       dropped: this.queue.dropped,
-      delivered: this.delivered,
+      delivered: this.sender.delivered,
       message: connected ? "connected to edgeHub" : "waiting for edgeHub",
+      rejected: this.rejections.count,
     };
+    if (this.rejections.last !== undefined) health.lastRejection = this.rejections.last;
+    return health;
   }
 
   /** Sends what waits; called on every new message and when the connection comes (back). */
   kick(): void {
-    if (!this.sending) void this.flush();
+    void this.sender.flush();
   }
 
   private enqueue(message: EdgeMessage): void {
     if (this.stopped) return;
     this.queue.push(message);
     this.kick();
-  }
-
-  private async flush(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    try {
-      while (this.queue.size > 0 && this.options.session.isConnected) {
-        const batch = this.queue.take(this.options.window ?? 32);
-        const results = await Promise.allSettled(
-          batch.map((entry) =>
-            this.options.session.sendOutputEvent(entry.item.output, toSdkMessage(entry.item)),
-          ),
-        );
-        const failed = batch.filter((_, i) => results[i]?.status === "rejected");
-        this.queue.ack(batch.filter((_, i) => results[i]?.status === "fulfilled"));
-        this.delivered += batch.length - failed.length;
-        if (failed.length > 0) {
-          this.queue.requeue(failed);
-          const reason = results.find((r): r is PromiseRejectedResult => r.status === "rejected")
-            ?.reason as unknown;
-          this.options.log.warn(`${failed.length} message(s) wait for edgeHub`, reason);
-          this.options.session.reportSendFailure(reason instanceof Error ? reason.message : String(reason));
-          break;
-        }
-      }
-    } finally {
-      this.sending = false;
-    }
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "../../log/logger.js";
-import { backoffMs, withTimeout } from "../../runtime/timeouts.js";
+import { backoffMs, withTimeout } from "../../lib/timeouts.js";
+import { OutputUnavailable, PublishRejected } from "../outputErrors.js";
 import { Message, ModuleClient, Mqtt, type Twin } from "./azureSdk.js";
 import { edgeHubCa, MODEL_ID } from "./moduleClientFactory.js";
 
@@ -78,14 +79,19 @@ export class EdgeHubSession {
     if (client) await closeQuietly(client, 3000);
   }
 
+  /** Sends one message; throws PublishRejected (final for it) or OutputUnavailable (see translateSendError). */
   async sendOutputEvent(output: string, message: InstanceType<typeof Message>): Promise<void> {
     const client = this.client;
-    if (!client || !this.connected) throw new Error("not connected to edgeHub");
-    await withTimeout(
-      client.sendOutputEvent(output, message),
-      this.options.sendTimeoutMs ?? 30_000,
-      "sending to edgeHub",
-    );
+    if (!client || !this.connected) throw new OutputUnavailable("not connected to edgeHub", false);
+    try {
+      await withTimeout(
+        client.sendOutputEvent(output, message),
+        this.options.sendTimeoutMs ?? 30_000,
+        "sending to edgeHub",
+      );
+    } catch (error) {
+      throw translateSendError(error, output);
+    }
   }
 
   async updateReported(patch: Record<string, unknown>): Promise<void> {
@@ -230,4 +236,38 @@ async function closeQuietly(client: ModuleClient, ms: number): Promise<void> {
   } catch {
     // The old client is gone either way; its 'error' listener stays attached for late errors.
   }
+}
+
+/**
+ * SDK errors (azure-iot-common) that are about the message itself: sending it again fails again. The SDK checks
+ * the size itself before publishing (256 KiB, MessageTooLargeError), and refuses a bad output name or property
+ * as FormatError or ArgumentError. Matched by `name`, which the SDK sets on each of its errors: robust against a
+ * second copy of azure-iot-common, and it keeps the SDK out of whoever only needs the translation.
+ */
+const FINAL_FOR_THE_MESSAGE = new Set([
+  "MessageTooLargeError",
+  "FormatError",
+  "ArgumentError",
+  "ArgumentOutOfRangeError",
+]);
+
+/**
+ * A failed `sendOutputEvent` as one of the output's two error types, the SDK's error kept as cause. Final for the
+ * message: the errors above. Everything else is the connection's, and transient: NotConnectedError, TimeoutError,
+ * our own send deadline, throttling and quota (they pass), ServiceUnavailable and InternalServerError, and also
+ * UnauthorizedError: over MQTT 3.1.1 edgeHub has no per-message refusal, so an UnauthorizedError during a send
+ * is the (re)connect being refused (a token renewed late, ECONNREFUSED on a first open: iot-edge.md, 1). Dropping
+ * the message for it would empty the whole queue while edgeHub restarts; the session replaces the client instead.
+ * `inFlight` is false: the SDK retries a send internally across reconnects, so a transient failure says nothing
+ * against this message, and a message edgeHub cannot take is caught by the SDK's own size check above.
+ */
+export function translateSendError(error: unknown, output: string): PublishRejected | OutputUnavailable {
+  if (error instanceof PublishRejected || error instanceof OutputUnavailable) return error;
+  const name = error instanceof Error ? error.name : "";
+  const message = error instanceof Error ? error.message : String(error);
+  if (FINAL_FOR_THE_MESSAGE.has(name))
+    return new PublishRejected(output, null, `cannot be sent to edgeHub: ${name}: ${message}`, {
+      cause: error,
+    });
+  return new OutputUnavailable(`sending to edgeHub failed: ${message}`, false, { cause: error });
 }

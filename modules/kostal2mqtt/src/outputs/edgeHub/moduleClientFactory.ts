@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { request } from "node:http";
+import { isEdgeModule } from "../../config/edgeSchema.js";
+import type { AppConfig } from "../../config/schema.js";
 
 /**
  * Builds a ModuleClient from IoT Edge's environment (`ModuleClient.fromEnvironment(Mqtt)`, unmodified) and
@@ -10,16 +12,13 @@ import { request } from "node:http";
 export { DTDL_MODEL_ID as MODEL_ID } from "../../reading/dtdlModel.js";
 
 /**
- * True when the process runs as an IoT Edge module (or is pointed at an edgeHub by connection string). An empty
- * variable counts as not set, as for every setting.
+ * True when the process runs as an IoT Edge module (or is pointed at an edgeHub by connection string), decided
+ * from the loaded configuration (config/edgeSchema.ts), where an empty variable already counts as not set.
+ * Given an environment instead (the form callers used before the IoT Edge variables were in the schema), it is
+ * loaded through the schema first; callers should pass the configuration they loaded.
  */
-export function isEdgeEnvironment(env: NodeJS.ProcessEnv): boolean {
-  const set = (name: string) => (env[name] ?? "").trim() !== "";
-  return (
-    set("EdgeHubConnectionString") ||
-    set("IotHubConnectionString") ||
-    Object.keys(env).some((name) => name.startsWith("IOTEDGE_") && set(name))
-  );
+export function isEdgeEnvironment(config: AppConfig): boolean {
+  return isEdgeModule(config.edge);
 }
 
 /** The trust bundle of the IoT Edge workload API (`unix:///var/run/iotedge/workload.sock`). */

@@ -2,9 +2,12 @@ import { OutputUnavailable, PublishRejected } from "../outputErrors.js";
 
 /**
  * What the broker's answers mean for the bridge, as pure functions: reason codes in words, a library error
- * translated to PublishRejected (final for that message) or OutputUnavailable (transient), the verdict on a
- * message after a send, the size of a PUBLISH on the wire, and what the broker offers (CONNACK).
+ * translated to PublishRejected (final for that message) or OutputUnavailable (transient), the size of a PUBLISH
+ * on the wire, and what the broker offers (CONNACK). The verdict on a message after a send is the send loop's,
+ * shared with edgeHub (outputs/sendLoop.ts), and re-exported here for the MQTT side's readers.
  */
+
+export { verdict, type Verdict } from "../sendLoop.js";
 
 const REASON_NAMES: Readonly<Record<number, string>> = {
   0x80: "unspecified error",
@@ -53,32 +56,6 @@ export function translatePublishError(error: unknown, topic: string): PublishRej
     return new PublishRejected(topic, code, `the broker refused it: ${reasonText(code)}`, { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   return new OutputUnavailable(message, true, { cause: error });
-}
-
-export type Verdict =
-  { kind: "delivered" } | { kind: "drop"; rejection: PublishRejected } | { kind: "retry"; suspect: boolean };
-
-/**
- * The one place where a send's outcome decides the message's fate. A rejection drops it. A failure while it was in
- * flight makes it a suspect: a broker that hangs up on a message (MQTT 3.1.1 brokers over their size limit do) or
- * never answers it would otherwise be sent it forever. A suspect is sent alone; failing again alone, it is the
- * message the broker cannot take, and is dropped.
- */
-export function verdict(
-  outcome: PublishRejected | OutputUnavailable | null,
-  message: { topic: string; payload: string },
-  strikes: number,
-  alone: boolean,
-): Verdict {
-  if (outcome === null) return { kind: "delivered" };
-  if (outcome instanceof PublishRejected) return { kind: "drop", rejection: outcome };
-  if (!outcome.inFlight) return { kind: "retry", suspect: false };
-  if (alone && strikes >= 1) {
-    const bytes = Buffer.byteLength(message.payload);
-    const reason = `the broker closed the connection or left it unanswered twice while this message (${bytes} bytes) was being sent alone (${outcome.message}); too large for the broker?`;
-    return { kind: "drop", rejection: new PublishRejected(message.topic, null, reason, { cause: outcome }) };
-  }
-  return { kind: "retry", suspect: true };
 }
 
 function varIntLength(value: number): number {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { StateFile } from "../../runtime/stateFile.js";
+import { StateFile } from "../../lib/stateFile.js";
 
 /**
  * The default MQTT client id, `kostal2mqtt-<host name>-<6 hex>`: unique per instance, so two bridges on one host

@@ -1,5 +1,5 @@
 import type { Logger } from "../../log/logger.js";
-import { backoffMs } from "../../runtime/timeouts.js";
+import { backoffMs } from "../../lib/timeouts.js";
 import {
   FULL_OFFER,
   lackFromRefusal,

@@ -4,8 +4,6 @@ import { INVERTER_STATUSES } from "../../reading/status.js";
 import { VERSION } from "../../version.js";
 import { safeLevel, type MqttTopics } from "./mqttTopics.js";
 
-const UNITS: Readonly<Record<string, string>> = { W: "W", V: "V", A: "A", kWh: "kWh" };
-
 /**
  * The entity id Home Assistant should give a new sensor. Since HA 2026.4 only `default_entity_id` sets it
  * (`object_id` is dropped), and HA takes the part after the first `.` as the object id, so the platform prefix is
@@ -21,7 +19,7 @@ function defaultEntityId(platform: string, objectId: string): string {
 
 /**
  * Home Assistant device-based discovery for one inverter: one sensor per field its readings carry, generated from
- * the field table (unit, device_class, state_class: totals total_increasing, power measurement), unique ids,
+ * the field table (unit, device_class, state_class, display precision: all from reading/fields.ts), unique ids,
  * availability from the bridge and the inverter topics (both must be online), and the origin. The status sensor is
  * an enum whose options are every status a reading can carry: HA ignores a state that is not one of them.
  */
@@ -37,10 +35,10 @@ export function discoveryPayload(topics: MqttTopics, reading: Reading): string {
       unique_id: `${device}_${field.key}`,
       default_entity_id: defaultEntityId("sensor", `${device}_${field.key}`),
       value_template: `{{ value_json.${field.key} }}`,
-      unit_of_measurement: UNITS[field.unit],
+      unit_of_measurement: field.homeAssistant.unit,
       device_class: field.homeAssistant.deviceClass,
       state_class: field.homeAssistant.stateClass,
-      suggested_display_precision: field.unit === "A" || field.unit === "kWh" ? 2 : 0,
+      suggested_display_precision: field.homeAssistant.displayPrecision,
     };
   }
   components[`${id}_status`] = {

@@ -1,7 +1,7 @@
 import type { MqttConfig } from "../../config/schema.js";
 import type { Reading } from "../../reading/reading.js";
 import { serialiseReading } from "../../reading/serialise.js";
-import type { BridgeEvent, InverterStatusReport } from "../output.js";
+import type { BridgeEvent, InverterStatusReport } from "../../ports/output.js";
 import { isPublishableTopic, legacyPayload, perValueMessages, type MqttTopics } from "./mqttTopics.js";
 import type { MqttMessage } from "./publisher.js";
 

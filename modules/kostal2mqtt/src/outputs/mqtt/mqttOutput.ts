@@ -5,7 +5,7 @@ import type { Logger } from "../../log/logger.js";
 import { MEASUREMENT_FIELDS } from "../../reading/fields.js";
 import type { Reading } from "../../reading/reading.js";
 import { DeliveryQueue, type QueueLimits, type QueuePersistence } from "../deliveryQueue.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../output.js";
+import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../../ports/output.js";
 import { PublishRejected } from "../outputErrors.js";
 import { clientIdFor } from "./clientId.js";
 import { ConnectionWatch } from "./connectionWatch.js";
@@ -16,7 +16,8 @@ import { isPublishableTopic, MqttTopics } from "./mqttTopics.js";
 import { acceptEveryPubackReasonCode } from "./pubackCodes.js";
 import { Publisher, type MqttMessage } from "./publisher.js";
 import { ReadBack } from "./readBack.js";
-import { Rejections, SendLoop } from "./sendLoop.js";
+import type { SendLoop } from "../sendLoop.js";
+import { mqttSendLoop, Rejections } from "./sendLoop.js";
 
 export type { MqttMessage } from "./publisher.js";
 
@@ -45,7 +46,7 @@ export class MqttOutput implements Output {
   private readonly queue: DeliveryQueue<MqttMessage>;
   private readonly publisher: Publisher;
   private readonly rejections: Rejections;
-  private readonly sender: SendLoop;
+  private readonly sender: SendLoop<MqttMessage>;
   private readonly readBack: ReadBack;
   private watch: ConnectionWatch | null = null;
   private readonly discovered = new Map<string, string>();
@@ -82,14 +83,14 @@ export class MqttOutput implements Output {
     const rejections = new Rejections(log);
     this.rejections = rejections;
     this.readBack = new ReadBack(log, (rejection, message) => rejections.record(rejection, message));
-    this.sender = new SendLoop(
-      this.queue,
-      this.publisher,
-      () => this.sendableClient(),
+    this.sender = mqttSendLoop({
+      queue: this.queue,
+      publisher: this.publisher,
+      client: () => this.sendableClient(),
       rejections,
       log,
-      (message) => this.readBack.acknowledged(message),
-    );
+      onDelivered: (message) => this.readBack.acknowledged(message),
+    });
   }
 
   async start(): Promise<void> {
@@ -124,7 +125,7 @@ export class MqttOutput implements Output {
     const until = performance.now() + deadlineMs;
     const left = (reserveMs = 0) => Math.max(0, until - performance.now() - reserveMs);
     // What is queued goes first, then `offline` (a clean disconnect sends no will), each within the deadline.
-    if (this.sendable) await within(this.sender.flush(), left(deadlineMs / 5));
+    if (this.sendable) await this.sender.drain(left(deadlineMs / 5));
     if (this.sendable) {
       const offline = { topic: this.topics.bridgeState, payload: "offline", retain: true, expires: false };
       await within(this.publisher.send(client, offline), left(deadlineMs / 10));

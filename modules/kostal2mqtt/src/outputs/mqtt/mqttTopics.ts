@@ -1,6 +1,7 @@
-import { MEASUREMENT_FIELDS } from "../../reading/fields.js";
+import { LEGACY_FIELDS, MEASUREMENT_FIELDS, type LegacyField } from "../../reading/fields.js";
 import type { Reading } from "../../reading/reading.js";
 import { formatMeasurement } from "../../reading/serialise.js";
+import { LEGACY_STATE } from "../../reading/status.js";
 
 /**
  * The topic layout of the stand-alone bridge (`<base>` = MQTT_TOPIC, `<id>` = inverter id) and the payloads that
@@ -62,41 +63,60 @@ export function isPublishableTopic(topic: string): boolean {
   return topic !== "" && !/[+#\u0000]/.test(topic);
 }
 
+type LegacyValue = (reading: Reading) => string;
+
+const number = (value: number | null | undefined): string => formatMeasurement(value ?? null);
+const flowing = (value: number | null | undefined): string =>
+  value === null || value === undefined ? "null" : value > 0 ? "1" : "0";
+
+/**
+ * The original document's text, compiled once from the field table: the fixed text between values, and what goes
+ * in each hole. Values are written in the order the original scraped them off the page (each field's page row
+ * within its section: actual, total, daily); every slot is present, null when the model has none; a slot's
+ * `state` follows its values.
+ */
+function compileLegacyDocument(): { texts: string[]; values: LegacyValue[] } {
+  const holes: LegacyValue[] = [];
+  const hole = (value: LegacyValue) => `@@${holes.push(value) - 1}@@`;
+  const piko: Record<string, Record<string, unknown>> = {};
+  const sections = new Map<string, LegacyField[]>();
+  for (const field of LEGACY_FIELDS) {
+    const parent = field.legacy.path.slice(0, -1).join(".");
+    sections.set(parent, [...(sections.get(parent) ?? []), field]);
+  }
+  for (const fields of sections.values()) {
+    let node: Record<string, unknown> = piko;
+    for (const level of fields[0]!.legacy.path.slice(0, -1))
+      node = (node[level] ??= {}) as Record<string, unknown>;
+    const inPageOrder = [...fields].sort((a, b) => a.page.row - b.page.row);
+    for (const field of inPageOrder) node[field.legacy.path.at(-1)!] = hole((r) => number(r[field.key]));
+    const state = fields.find((field) => field.legacy.state);
+    if (state) node.state = hole((r) => flowing(r[state.key]));
+  }
+  piko.STATE = {
+    string: hole((r) => JSON.stringify(r.status_text)),
+    binary: hole((r) => String(LEGACY_STATE[r.status].binary)),
+    flag: hole((r) => String(LEGACY_STATE[r.status].flag)),
+    debug: "OK",
+  };
+  const parts = JSON.stringify({ PIKO: piko }).split(/"@@(\d+)@@"/);
+  return {
+    texts: parts.filter((_, i) => i % 2 === 0),
+    values: parts.filter((_, i) => i % 2 === 1).map((index) => holes[Number(index)]!),
+  };
+}
+
+const LEGACY_DOCUMENT = compileLegacyDocument();
+
 /**
  * The original kostal2mqtt's nested document, so existing Node-RED flows and Telegraf configs keep working:
- * `state` is 1 when current/power > 0; `STATE.flag` 1 Aus, 2 Leerlauf, 3 Einspeisen, 0 other, -1 no data.
+ * `state` is 1 when current/power > 0; `STATE.flag` 1 off, 2 idle, 3 feeding, 0 other (reading/status.ts).
  */
 export function legacyPayload(reading: Reading): string {
-  const number = (value: number | null | undefined) => formatMeasurement(value ?? null);
-  const flowing = (value: number | null | undefined) =>
-    value === null || value === undefined ? "null" : value > 0 ? "1" : "0";
-  const slot = (prefix: "dc" | "l", i: number, a: "voltage" | "current" | "power") => {
-    const key = `${prefix}${i}_${a}_${a === "voltage" ? "v" : a === "current" ? "a" : "w"}` as keyof Reading;
-    return reading[key] as number | null | undefined;
-  };
-  const strings = [1, 2, 3].map(
-    (i) =>
-      `"STRING${i}":{"voltage":${number(slot("dc", i, "voltage"))},"current":${number(slot("dc", i, "current"))},` +
-      `"state":${flowing(slot("dc", i, "current"))}}`,
-  );
-  const phases = [1, 2, 3].map(
-    (i) =>
-      `"PHASE${i}":{"voltage":${number(slot("l", i, "voltage"))},"power":${number(slot("l", i, "power"))},` +
-      `"state":${flowing(slot("l", i, "power"))}}`,
-  );
-  const text = reading.status_text;
-  const [binary, flag] = /aus/i.test(text)
-    ? ["0", 1]
-    : /leerlauf/i.test(text)
-      ? ["0", 2]
-      : /einspeisen/i.test(text)
-        ? ["1", 3]
-        : ["null", 0];
-  return (
-    `{"PIKO":{"ENERGY":{"actual":${number(reading.ac_power_w)},"total":${number(reading.energy_total_kwh)},` +
-    `"daily":${number(reading.energy_today_kwh)}},"IN":{${strings.join(",")}},"OUT":{${phases.join(",")}},` +
-    `"STATE":{"string":${JSON.stringify(text)},"binary":${binary},"flag":${flag},"debug":"OK"}}}`
-  );
+  const { texts, values } = LEGACY_DOCUMENT;
+  let text = texts[0]!;
+  for (let i = 0; i < values.length; i++) text += values[i]!(reading) + texts[i + 1]!;
+  return text;
 }
 
 /** The per-value topics of a reading: each measurement the reading has, as a plain number. */

@@ -45,6 +45,12 @@ export class Publisher {
     return this.pending.size;
   }
 
+  /** The send loop's form: resolves when the broker acknowledged, throws the typed error otherwise. */
+  async publish(client: MqttClient, message: MqttMessage): Promise<void> {
+    const outcome = await this.send(client, message);
+    if (outcome !== null) throw outcome;
+  }
+
   send(client: MqttClient, message: MqttMessage): Promise<SendOutcome> {
     const { topic, payload } = message;
     const qos = this.offer.maxQos;

@@ -1,5 +1,14 @@
 import type { Reading } from "../reading/reading.js";
-import type { InverterState } from "../runtime/inverterHealth.js";
+
+/**
+ * The port between the runtime and the ways out: what the bridge hands to every output, and what an output says
+ * about itself. It sits below both (runtime and outputs import it; it imports only the reading), so that neither
+ * has to import the other.
+ */
+
+/** The state of one inverter as consumers see it (events, `<base>/<id>/status`, reported properties). */
+export type InverterState =
+  "starting" | "producing" | "idle" | "asleep" | "unreachable" | "auth_error" | "format_error";
 
 /** A state change worth telling consumers about: an inverter's health, an output's connection, applied config. */
 export interface BridgeEvent {
@@ -14,13 +23,18 @@ export interface BridgeEvent {
   message: string;
 }
 
-/** An inverter's health as published (`<base>/<id>/status`, reported properties). Times ISO-8601 UTC. */
+/**
+ * An inverter's state as the bridge reports it: to the outputs (`<base>/<id>/status` picks its fields), to the
+ * controllers (reported properties, `getStatus`) and to the health server. Times ISO-8601 UTC.
+ */
 export interface InverterStatusReport {
   inverter: string;
   state: InverterState;
   since: string;
   last_seen: string | null;
   message: string;
+  /** Failed polls in a row. */
+  failures: number;
   model?: string;
   name?: string;
 }
@@ -37,11 +51,18 @@ export interface OutputHealth {
   rejected?: number;
   /** The latest refusal: topic and reason. */
   lastRejection?: string;
+  /** Calls of this output that threw, since start (added by the bridge, which contains them). */
+  faults?: number;
+  /** The latest of them: which call and why. */
+  lastFault?: string;
+  /** Some call of this output throws now (it has not worked again since its last fault). */
+  failing?: boolean;
 }
 
 /**
- * One way out (edgeHub, an MQTT broker). Publishing never throws and never blocks the caller: an output queues
- * what it cannot deliver now (bounded, oldest dropped and counted) and delivers it oldest first when it can.
+ * One way out (edgeHub, an MQTT broker, standard output). Publishing should never throw and never block the
+ * caller: an output queues what it cannot deliver now (bounded, oldest dropped and counted) and delivers it oldest
+ * first when it can. Should one throw all the same, the bridge counts it as this output's fault and goes on.
  */
 export interface Output {
   readonly name: string;

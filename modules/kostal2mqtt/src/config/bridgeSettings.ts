@@ -1,0 +1,17 @@
+/**
+ * The settings the bridge runs with and that apply live: where config (environment, module twin) ends and the
+ * runtime begins. Config owns these types, so the runtime imports them downward and config never imports the
+ * runtime.
+ */
+
+export interface InverterSettings {
+  host: string;
+  username: string;
+  password: string;
+  enabled: boolean;
+}
+
+export interface BridgeSettings {
+  pollIntervalSeconds: number;
+  inverters: ReadonlyMap<string, InverterSettings>;
+}

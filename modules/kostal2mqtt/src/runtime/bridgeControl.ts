@@ -1,0 +1,38 @@
+import type { BridgeSettings } from "../config/bridgeSettings.js";
+import type { InverterError } from "../piko/errors.js";
+import type { PollResult } from "../piko/inverterClient.js";
+import type { BridgeEvent, InverterStatusReport, OutputHealth } from "../ports/output.js";
+
+/** One inverter's answer to `readNow`: its result, or its typed error. */
+export interface ReadNowOutcome {
+  inverter: string;
+  result?: PollResult;
+  error?: InverterError;
+}
+
+export type StatusListener = (report: InverterStatusReport) => void;
+
+/**
+ * What a controller may read and change of the running bridge (the zigbee2mqtt "extension" shape): the module
+ * twin and direct methods (controllers/), the health server (observability/). A controller is given this at
+ * construction and started and stopped by the composition root; it never poses as an output to hear of changes.
+ */
+export interface BridgeControl {
+  /** The interval between two polls of an inverter, as last applied. */
+  readonly pollIntervalMs: number;
+  /** Applies settings live: a changed inverter is restarted, a removed or disabled one stopped. */
+  apply(settings: BridgeSettings): void;
+  /** Polls one inverter (or all) now; undefined for an unknown id. */
+  readNow(inverter?: string): Promise<ReadNowOutcome[] | undefined>;
+  /** One report per polled (enabled) inverter. */
+  inverterStatuses(): InverterStatusReport[];
+  /** Each output's health, with the faults the bridge counted for it. */
+  outputHealth(): Record<string, OutputHealth>;
+  /** Tells every output of something the controller did (e.g. configuration applied or rejected). */
+  announce(event: Omit<BridgeEvent, "at">): void;
+  /**
+   * Calls `listener` with every inverter status the bridge publishes (each state change, and a refresh now and
+   * then while it stays); returns the unsubscribe function.
+   */
+  onInverterStatus(listener: StatusListener): () => void;
+}
