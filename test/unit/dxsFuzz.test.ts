@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DXS_FIELD_IDS, DXS_STATUS_ID } from "../../modules/kostal2mqtt/src/piko/dxs/dxsIds.js";
+import { PLAUSIBLE } from "../../modules/kostal2mqtt/src/piko/plausibleValues.js";
+import { readDxsAnswers } from "../../modules/kostal2mqtt/src/piko/dxs/dxsReader.js";
+import { PageFormat } from "../../modules/kostal2mqtt/src/piko/errors.js";
+import { measurementField } from "../../modules/kostal2mqtt/src/reading/fields.js";
+import { Prng, randomSeed } from "../support/prng.js";
+import { folderTestOptions, readFolder } from "../support/protocolCaptures.js";
+
+/**
+ * Seeded differential and property fuzz of the dxs.json reader, 10,000 cases by default:
+ * - differential: random well-formed answers (ids shuffled, unknown ids, nulls, garbage, duplicates) against a
+ *   small independent model of what each field must read;
+ * - property: mutated real answers and random text give a content or PageFormat, never another error.
+ * KOSTAL_FUZZ_SEED replays a run (the seed is in the test name), KOSTAL_FUZZ_CASES sets the count.
+ */
+
+const SEED = process.env["KOSTAL_FUZZ_SEED"] ? Number(process.env["KOSTAL_FUZZ_SEED"]) >>> 0 : randomSeed();
+const CASES = Number(process.env["KOSTAL_FUZZ_CASES"] ?? 10_000);
+
+const UNKNOWN_IDS = [83888128, 251659265, 1, 0, 4294967295];
+const RAW_VALUES: readonly unknown[] = [
+  null,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  230.123456,
+  4.17e32,
+  -4.17e32,
+  1e308,
+  "12",
+  true,
+  [],
+  {},
+];
+
+interface Model {
+  text: string;
+  expected: Map<string, number | null>;
+}
+
+/** An answer and what the model says each field reads; the first of two entries of one id counts. */
+function structuredCase(prng: Prng): Model {
+  const entries: Array<[number, unknown]> = [];
+  const expected = new Map<string, number | null>();
+  const count = prng.between(1, 30);
+  for (let i = 0; i < count; i++) {
+    const known = prng.chance(0.7);
+    const field = prng.pick(DXS_FIELD_IDS);
+    const id = known ? field.id : prng.pick(UNKNOWN_IDS);
+    const raw = prng.chance(0.5)
+      ? prng.pick(RAW_VALUES)
+      : (prng.next() / 0x100000000 - 0.3) * 10 ** prng.between(0, 8);
+    entries.push([id, raw]);
+    if (!known || expected.has(field.key)) continue;
+    const { min, max } = PLAUSIBLE[measurementField(field.key)!.unit];
+    // What the device's JSON carries (-0 is written 0).
+    const sent = JSON.parse(JSON.stringify(raw)) as unknown;
+    const value = typeof sent === "number" ? sent / field.divisor : NaN;
+    expected.set(field.key, raw === null || !(value >= min && value <= max) ? null : value);
+  }
+  if (prng.chance(0.3)) entries.push([DXS_STATUS_ID, prng.between(-1, 9)]);
+  const text = JSON.stringify({
+    dxsEntries: entries.map(([dxsId, value]) => ({ dxsId, value })),
+    status: { code: prng.int(2) },
+  });
+  return { text, expected };
+}
+
+function mutate(prng: Prng, text: string): string {
+  let out = text;
+  for (let n = prng.between(1, 4); n > 0; n--) {
+    const at = prng.int(out.length + 1);
+    switch (prng.int(5)) {
+      case 0:
+        out = out.slice(0, at);
+        break;
+      case 1:
+        out = out.slice(0, at) + out.slice(at + prng.between(1, 20));
+        break;
+      case 2:
+        out =
+          out.slice(0, at) +
+          prng.pick(["nan", "null", "{", "}", "[", "]", ",", '"', ":", "-", "1e999", "\\"]) +
+          out.slice(at);
+        break;
+      case 3:
+        out = out.slice(0, at) + String.fromCharCode(prng.int(0x3000)) + out.slice(at + 1);
+        break;
+      default:
+        out = out.replace(/-?\d+(\.\d+)?/, () => String(prng.pick(RAW_VALUES)));
+    }
+  }
+  return out;
+}
+
+test(
+  `dxs reader: ${CASES} seeded cases agree with the model and throw nothing but PageFormat (seed ${SEED})`,
+  folderTestOptions("piko-dxs"),
+  () => {
+    const captures = readFolder("piko-dxs").map((f) => f.text);
+    let compared = 0;
+    for (let index = 0; index < CASES; index++) {
+      const prng = new Prng(SEED, index);
+      const replay = `case ${index}: KOSTAL_FUZZ_SEED=${SEED} node --test dist/test/unit/dxsFuzz.test.js`;
+      const structured = prng.chance(0.5);
+      const model = structured
+        ? structuredCase(prng)
+        : { text: mutate(prng, prng.pick(captures)), expected: null };
+      try {
+        const content = readDxsAnswers([model.text]);
+        if (model.expected) {
+          assert.deepEqual(
+            Object.fromEntries(content.values),
+            Object.fromEntries(model.expected),
+            `${replay}\n${model.text}`,
+          );
+          compared++;
+        }
+      } catch (error) {
+        if (error instanceof PageFormat) {
+          // Only an answer without a single entry the reader knows may be refused when well formed.
+          if (model.expected)
+            assert.ok(model.expected.size === 0, `${replay}: refused ${model.text}: ${error.message}`);
+          continue;
+        }
+        assert.fail(`${replay}: ${String(error)}\ninput: ${JSON.stringify(model.text)}`);
+      }
+    }
+    assert.ok(compared > CASES / 4, `only ${compared} differential comparisons`);
+  },
+);
