@@ -245,16 +245,15 @@ describe("MqttOutput against an in-process broker", () => {
     broker.answer = (packet) => !(packet.topic === unanswered && packet.payload.toString().includes(`${T0}`));
     try {
       const bridge = await connected({ clientId: "k2m-aedes-deadline", topic: "DEADLINE", discovery: false });
-      const started = performance.now();
       bridge.output.publishReading(reading(T0));
       bridge.output.publishReading(reading(T0 + 1000));
       bridge.output.publishEvent({ type: "output_state", at: new Date(T0).toISOString(), message: "later" });
+      // Within 5 s: with the default deadline (10 s), twice unanswered would take 20 s.
       await eventually(
         () => (broker.on("DEADLINE/bridge/event").length > 0 ? true : undefined),
         5000,
         () => `the event after the unanswered reading; log:\n${bridge.lines.join("\n")}`,
       );
-      const elapsed = performance.now() - started;
       // Sent, unanswered past the deadline, sent again alone on a new connection, unanswered again: dropped.
       assert.ok(
         broker.on(unanswered).filter((p) => ts(p) === T0).length >= 2,
@@ -268,7 +267,6 @@ describe("MqttOutput against an in-process broker", () => {
         [T0 + 1000],
         "the next reading, once",
       );
-      assert.ok(elapsed < 4 * DEADLINE_MS + 2000, `settled in ${Math.round(elapsed)} ms`);
       const health = bridge.output.health();
       assert.equal(health.queued, 0);
       assert.equal(health.rejected, 1, bridge.lines.join("\n"));

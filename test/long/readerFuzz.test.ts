@@ -5,7 +5,7 @@ import { fuzzReaders } from "../support/readerFuzzRun.js";
 
 /**
  * The page readers' fuzz test at length (test/unit/readerFuzz.test.ts runs 3,000 cases on every `npm test`):
- * 50,000 cases of a new seed, about a minute of both cores. KOSTAL_FUZZ_CASES sets another number; FUZZ_SEED
+ * 50,000 cases of a new seed, half a minute on two cores. KOSTAL_FUZZ_CASES sets another number; FUZZ_SEED
  * replays a run, and a finding prints the command that replays its case alone.
  */
 

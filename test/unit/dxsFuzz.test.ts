@@ -5,7 +5,7 @@ import { PLAUSIBLE } from "../../modules/kostal2mqtt/src/piko/plausibleValues.js
 import { readDxsAnswers } from "../../modules/kostal2mqtt/src/piko/dxs/dxsReader.js";
 import { PageFormat } from "../../modules/kostal2mqtt/src/piko/errors.js";
 import { measurementField } from "../../modules/kostal2mqtt/src/reading/fields.js";
-import { Prng, randomSeed } from "../support/prng.js";
+import { Prng, testSeed } from "../support/prng.js";
 import { folderTestOptions, readFolder } from "../support/protocolCaptures.js";
 
 /**
@@ -13,10 +13,10 @@ import { folderTestOptions, readFolder } from "../support/protocolCaptures.js";
  * - differential: random well-formed answers (ids shuffled, unknown ids, nulls, garbage, duplicates) against a
  *   small independent model of what each field must read;
  * - property: mutated real answers and random text give a content or PageFormat, never another error.
- * KOSTAL_FUZZ_SEED replays a run (the seed is in the test name), KOSTAL_FUZZ_CASES sets the count.
+ * FUZZ_SEED replays a run (the seed is in the test name), KOSTAL_FUZZ_CASES sets the count.
  */
 
-const SEED = process.env["KOSTAL_FUZZ_SEED"] ? Number(process.env["KOSTAL_FUZZ_SEED"]) >>> 0 : randomSeed();
+const SEED = testSeed("dxs fuzz", "dist/test/unit/dxsFuzz.test.js");
 const CASES = Number(process.env["KOSTAL_FUZZ_CASES"] ?? 10_000);
 
 const UNKNOWN_IDS = [83888128, 251659265, 1, 0, 4294967295];
@@ -105,7 +105,7 @@ test(
     let compared = 0;
     for (let index = 0; index < CASES; index++) {
       const prng = new Prng(SEED, index);
-      const replay = `case ${index}: KOSTAL_FUZZ_SEED=${SEED} node --test dist/test/unit/dxsFuzz.test.js`;
+      const replay = `case ${index}: FUZZ_SEED=${SEED} node --test dist/test/unit/dxsFuzz.test.js`;
       const structured = prng.chance(0.5);
       const model = structured
         ? structuredCase(prng)
