@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { requireMosquitto } from "./mosquitto.js";
+import { freePort, requireMosquitto, waitForPort } from "./mosquitto.js";
 
 /**
  * A mosquitto configured the way some sites configure theirs (a message size limit, an ACL, no QoS 1 or retain):
@@ -213,29 +213,4 @@ function nextPacket(buffer: Buffer): { first: number; body: Buffer; size: number
   }
   if (buffer.length < offset + length) return null;
   return { first: buffer[0]!, body: buffer.subarray(offset, offset + length), size: offset + length };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (performance.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

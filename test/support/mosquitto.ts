@@ -37,7 +37,8 @@ export function requireMosquitto(): string {
   return MOSQUITTO;
 }
 
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago on 127.0.0.1 (the system chooses it). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
@@ -45,8 +46,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Resolves once something accepts connections on 127.0.0.1:port; monotonic time, so a faked wall clock cannot cut it short. */
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, "127.0.0.1");
@@ -57,7 +59,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       socket.once("error", () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
+    if (performance.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
