@@ -1,14 +1,24 @@
 import assert from "node:assert/strict";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { chownSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { startEdgeHubEmulator, type EdgeHubEmulator } from "../../modules/edgehub-emulator/src/index.js";
 import { ManualClock } from "../../modules/piko-simulator/src/clock.js";
 import { PikoSimulator } from "../../modules/piko-simulator/src/server.js";
+import { freePort } from "../support/mosquitto.js";
 import { NOON } from "../support/simulatorHttp.js";
-import { LIMITS, podman, podmanOk, runScript, until, whyNoPodman } from "./podman.js";
+import {
+  containerName,
+  imageSize,
+  listImage,
+  requirePodman,
+  scratchDir,
+  skip,
+  unavailable,
+  BUILD_TIMEOUT_MS,
+  MIB,
+} from "./imageRun.js";
+import { LIMITS, podman, podmanOk, runScript, until } from "./podman.js";
 
 /**
  * The IoT Edge module's image as IoT Edge runs it: the real modules/kostal2mqtt/Dockerfile.amd64 built with podman
@@ -19,84 +29,9 @@ import { LIMITS, podman, podmanOk, runScript, until, whyNoPodman } from "./podma
  */
 
 const IMAGE = "localhost/kostal2mqtt:ci-amd64";
-const SIMULATOR_IMAGE = "localhost/piko-simulator:ci-amd64";
 const MODULE = "kostal2mqtt";
 const MAIN = "dist/modules/kostal2mqtt/src/main.js";
 const INVERTER_PASSWORD = "canary-image-inverter-pw";
-const BUILD_TIMEOUT_MS = 20 * 60_000;
-const MIB = 1024 * 1024;
-
-const unavailable = await whyNoPodman();
-const skip = unavailable !== null && process.env.CI !== "true";
-if (skip) console.log(`image test skipped: ${unavailable}`);
-
-/** Containers this run started, removed at the end whatever happened. */
-const containers: string[] = [];
-const scratch: string[] = [];
-const containerName = (role: string) => {
-  const name = `k2m-image-${role}-${process.pid}`;
-  containers.push(name);
-  return name;
-};
-const scratchDir = (prefix: string) => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-};
-
-after(async () => {
-  for (const name of containers) await podman(["rm", "--force", "--time", "0", name]);
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
-
-/** One path per line, relative to `root`, of everything in the image under `root`. */
-async function listImage(image: string, root: string): Promise<string[]> {
-  const out = await podmanOk(
-    [
-      "run",
-      "--rm",
-      "--network",
-      "none",
-      "--no-healthcheck",
-      ...LIMITS,
-      image,
-      "find",
-      root,
-      "-printf",
-      "%P\\n",
-    ],
-    120_000,
-  );
-  return out.split("\n").filter((line) => line !== "");
-}
-
-async function imageSize(image: string): Promise<number> {
-  return Number((await podmanOk(["image", "inspect", "--format", "{{.Size}}", image])).trim());
-}
-
-/** A port that was free on 127.0.0.1 a moment ago: the module's health server binds it on the host network. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error()),
-      );
-    });
-  });
-}
-
-function requirePodman(t: TestContext): boolean {
-  if (skip) {
-    t.skip(unavailable ?? "");
-    return false;
-  }
-  // In CI this fails instead of skipping: an image that is never built is never tested.
-  assert.equal(unavailable, null, `podman cannot run here: ${unavailable}`);
-  return true;
-}
 
 describe("the kostal2mqtt image", { concurrency: false }, () => {
   let built = false;
@@ -266,7 +201,7 @@ describe(
       });
       const simulatorHost = new URL(await simulator.start()).host;
       emulator = await startEdgeHubEmulator({ modules: [MODULE] });
-      healthPort = await freeLoopbackPort();
+      healthPort = await freePort();
 
       const dir = scratchDir("k2m-image-");
       // The image runs as node (1000:1000): the mounted folder must be theirs, as on a gateway's volume.
@@ -407,59 +342,3 @@ describe(
     });
   },
 );
-
-describe("the piko-simulator module image", { concurrency: false }, () => {
-  test(
-    "builds and listens on 0.0.0.0:8080 with the product's `simulate`; SIGTERM ends it",
-    { timeout: BUILD_TIMEOUT_MS },
-    async (t) => {
-      if (!requirePodman(t)) return;
-      assert.equal(await runScript("build.sh", ["piko-simulator", SIMULATOR_IMAGE], BUILD_TIMEOUT_MS), 0);
-      console.log(
-        `image ${SIMULATOR_IMAGE}: ${((await imageSize(SIMULATOR_IMAGE)) / MIB).toFixed(1)} MiB uncompressed`,
-      );
-      const paths = await listImage(SIMULATOR_IMAGE, "/app");
-      assert.ok(
-        !paths.some(
-          (path) =>
-            /(^|\/)(edgehub-emulator|test|bench)(\/|$)/.test(path) && !path.startsWith("node_modules/"),
-        ),
-      );
-      assert.deepEqual(
-        paths.filter((path) => /\.[mc]?ts$/.test(path)),
-        [],
-      );
-      const name = containerName("simulator");
-      // Its own network namespace: 0.0.0.0 there is reachable from nowhere but the container itself.
-      await podmanOk([
-        "run",
-        "--detach",
-        "--name",
-        name,
-        "--network",
-        "none",
-        "--read-only",
-        ...LIMITS,
-        SIMULATOR_IMAGE,
-      ]);
-      await until(
-        "the simulator's start line",
-        async () => {
-          const logs = await podman(["logs", name]);
-          return /PIKO 10\.1 simulator at http:\/\/[^ ]+:8080\/index\.fhtml/.test(logs.stdout + logs.stderr)
-            ? true
-            : undefined;
-        },
-        30_000,
-      );
-      // The kernel's socket table rather than a request: at night the simulated PIKO, like a real one, never
-      // answers, and a request from inside would reach it over loopback whatever it is bound to.
-      const sockets = await podmanOk(["exec", name, "cat", "/proc/net/tcp"]);
-      assert.match(sockets, /^\s*\d+: 00000000:1F90 00000000:0000 0A /m, "LISTEN on 0.0.0.0:8080");
-      const stop = await podman(["stop", "--time", "10", name]);
-      assert.equal(stop.code, 0, stop.stderr);
-      assert.ok(stop.ms < 5000, `stopped after ${stop.ms.toFixed(0)} ms`);
-      assert.equal((await podmanOk(["inspect", "--format", "{{.State.ExitCode}}", name])).trim(), "0");
-    },
-  );
-});
