@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import mqtt, { type MqttClient } from "mqtt";
-import {
-  startEdgeHubEmulator,
-  type EdgeHubEmulator,
-  type OutputMessage,
-} from "../../modules/edgehub-emulator/src/index.js";
-import { AcceleratedClock, type Fault } from "../../modules/piko-simulator/src/index.js";
+import { startEdgeHubEmulator, type EdgeHubEmulator } from "../../modules/edgehub-emulator/src/index.js";
+import { AcceleratedClock } from "../../modules/piko-simulator/src/index.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";
 import { Prng, testSeed } from "../support/prng.js";
 import { NOON } from "../support/simulatedTime.js";
+import { firstDip, median, rssMiB, SoakFaults, tsOfMessage } from "../support/soakFaults.js";
 import { BROKER_CONFIGS, corruptDataDir, RealTimeEnergySimulator } from "../support/soakParts.js";
 import { until } from "../support/until.js";
 
@@ -48,55 +45,11 @@ const START_TOTAL_KWH = 39116.9;
  * 17 had a total the bridge would publish; now every reading has one, except those of pages with a false total.
  */
 const READING_FLOOR = 0.25;
-const INVERTER_FAULTS: Fault[] = [
-  { kind: "slow", delayMs: 7000 },
-  { kind: "garbage" },
-  { kind: "status", status: 401 },
-  { kind: "status", status: 500 },
-  { kind: "truncated" },
-  { kind: "reset" },
-  { kind: "silent" },
-  { kind: "drip", chunkBytes: 64, intervalMs: 200 },
-];
-type Family = "inverter" | "spike" | "dip" | "drop" | "broker" | "edgeHub";
-const FAMILIES: Family[] = ["inverter", "inverter", "spike", "dip", "drop", "broker", "edgeHub"];
 
 interface Seen {
   id: string;
   ts: number;
   total: number | null;
-}
-
-const tsOfMessage = (message: OutputMessage) =>
-  (JSON.parse(message.body.toString("utf8")) as { ts_ms: number }).ts_ms;
-
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
-}
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-/** Fisher-Yates: the same seed, the same order, on every Node. */
-function shuffled<T>(items: readonly T[], prng: Prng): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = prng.int(i + 1);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
-}
-
-/** The totals in the order of their readings never fall; the first one that does, else null. */
-function firstDip(readings: Array<{ ts: number; total: number | null }>): string | null {
-  let last = -Infinity;
-  for (const reading of [...readings].sort((a, b) => a.ts - b.ts)) {
-    if (reading.total === null) continue;
-    if (reading.total < last) return `total fell from ${last} to ${reading.total} at ${reading.ts}`;
-    last = reading.total;
-  }
-  return null;
 }
 
 describe(`soak: a day and a night with faults from every side (seed ${seed})`, mosquittoTestOptions, () => {
@@ -241,66 +194,24 @@ describe(`soak: a day and a night with faults from every side (seed ${seed})`, m
     { timeout: SOAK_MS + 240_000 },
     async () => {
       const prng = new Prng(seed, 7);
-      const faults = { inverter: 0, totals: 0, broker: 0, edgeHub: 0, bridge: 0 };
-      const brokers: string[] = [BROKER_CONFIGS[0]!.name];
+      const faults = new SoakFaults({ simulator, broker, emulator }, prng);
       const rss: number[] = [];
       const started = Date.now();
       // The last process lives through the second half: long enough to tell whether its memory grows.
       const restartsAt = [0.2, 0.45].map((share) => started + share * SOAK_MS);
-      let round: Family[] = [];
       while (Date.now() - started < SOAK_MS) {
         // Pacing the faults (not waiting for anything): one every 4 to 10 s.
         await new Promise((resolve) => setTimeout(resolve, 4000 + prng.int(6000)));
         if (restartsAt.length > 0 && Date.now() >= restartsAt[0]!) {
           restartsAt.shift();
-          const what = await restartBridge(faults.bridge % 2 === 0 ? "cut" : "shape");
+          const what = await restartBridge(faults.counts.bridge % 2 === 0 ? "cut" : "shape");
           console.log(`soak: bridge restarted, ${what}`);
-          faults.bridge++;
+          faults.counts.bridge++;
           continue;
         }
         // Only the last process lives long enough to say whether memory grows.
-        if (faults.bridge === 2) rss.push(rssMiB(current().pid!));
-        // Every family of fault in each round, in a seeded order.
-        if (round.length === 0) round = shuffled(FAMILIES, prng);
-        const family = round.pop()!;
-        if ((family === "spike" || family === "dip" || family === "drop") && !sawRealTotal()) {
-          round.unshift(family);
-          continue;
-        }
-        const total = simulator.shownTotalKwh;
-        const falseTotal = (kwh: number, remaining: number) => {
-          simulator.setFault({ kind: "total", kwh, remaining });
-          faults.totals++;
-        };
-        switch (family) {
-          case "inverter":
-            simulator.setFault({ ...prng.pick(INVERTER_FAULTS), remaining: 1 + prng.int(4) });
-            faults.inverter++;
-            break;
-          case "spike":
-            falseTotal(prng.chance(0.5) ? 4294967295 : total + 1000, 1 + prng.int(3));
-            break;
-          case "dip":
-            // A small dip is a glitch however long it lasts (issue 9): up to six polls here.
-            falseTotal(total - 1 - prng.int(5), 1 + prng.int(6));
-            break;
-          case "drop":
-            // Below half, for fewer readings in a row than a replaced device needs (3): never published.
-            falseTotal(Math.floor(total / 3), 1 + prng.int(2));
-            break;
-          case "broker": {
-            const config = prng.pick(BROKER_CONFIGS);
-            await broker.restart(500 + prng.int(3000), config.limits);
-            brokers.push(config.name);
-            faults.broker++;
-            break;
-          }
-          case "edgeHub":
-            if (prng.chance(0.5)) await emulator.restart({ loseSessions: true });
-            else await emulator.dropConnections();
-            faults.edgeHub++;
-            break;
-        }
+        if (faults.counts.bridge === 2) rss.push(rssMiB(current().pid!));
+        await faults.injectNext(sawRealTotal);
       }
       simulator.setFault(null);
       const faultsEndedAt = Date.now();
@@ -366,7 +277,6 @@ describe(`soak: a day and a night with faults from every side (seed ${seed})`, m
       const totals = readings.filter((r) => r.total !== null).length;
       const published = readings.flatMap((r) => (r.total === null ? [] : [r.total]));
       const shown = published.length === 0 ? ["-"] : [Math.min(...published), Math.max(...published)];
-      const faultCount = Object.values(faults).reduce((sum, n) => sum + n, 0);
       const third = Math.max(1, Math.floor(rss.length / 3));
       const early = median(rss.slice(0, third));
       const late = median(rss.slice(-third));
@@ -376,7 +286,7 @@ describe(`soak: a day and a night with faults from every side (seed ${seed})`, m
           `${settled.edgeIds.size} at edgeHub, ${readings.length} at MQTT, ${totals} with a total ` +
           `(${shown.join(" to ")} kWh); ` +
           `dropped: mqtt ${outputs.mqtt?.dropped}, edgehub ${outputs.edgehub?.dropped}; faults: ` +
-          `${JSON.stringify(faults)}; brokers: ${brokers.join(", ")}; log lines: ${logs.length}; RSS MiB ` +
+          `${JSON.stringify(faults.counts)}; brokers: ${faults.brokers.join(", ")}; log lines: ${logs.length}; RSS MiB ` +
           `early/late/peak of the last process: ${early.toFixed(1)}/${late.toFixed(1)}/` +
           `${Math.max(...rss).toFixed(1)}`,
       );
@@ -408,17 +318,20 @@ describe(`soak: a day and a night with faults from every side (seed ${seed})`, m
       const wrong = everyTotal.filter((total) => total !== null && total > simulator.shownTotalKwh);
       assert.deepEqual(wrong, [], "a total no higher than the inverter's real one");
       // The faults did what they were meant to: refusals said, corrupt files moved aside, false totals refused.
-      if (brokers.some((name) => name.includes("size-limited")))
+      if (faults.brokers.some((name) => name.includes("size-limited")))
         assert.ok(logs.some((l) => /dropped the message to homeassistant\/device\/.*too large/i.test(l)));
-      if (brokers.some((name) => name.includes("denying")))
+      if (faults.brokers.some((name) => name.includes("denying")))
         assert.ok(logs.some((l) => /dropped the message to KOSTAL: .*not authori[sz]ed/i.test(l)));
       for (const process of processes.slice(1)) {
         assert.equal(process.stderr.filter((l) => /queue-mqtt\.json.*moved aside/.test(l)).length, 1);
         assert.equal(process.stderr.filter((l) => /totals\.json.*moved aside/.test(l)).length, 1);
       }
-      assert.equal(readdirSync(dataDir).filter((n) => n.includes(".corrupt-")).length, 2 * faults.bridge);
+      assert.equal(
+        readdirSync(dataDir).filter((n) => n.includes(".corrupt-")).length,
+        2 * faults.counts.bridge,
+      );
       if (falseTotalPages > 0) assert.ok(logs.some((l) => /energy_total_kwh .* not published/.test(l)));
-      assert.ok(logs.length <= 30 * processes.length + 8 * faultCount, `log lines ${logs.length}`);
+      assert.ok(logs.length <= 30 * processes.length + 8 * faults.total, `log lines ${logs.length}`);
       assert.ok(late <= early * 1.25 + 5, `memory grew from ${early} to ${late} MiB`);
       assert.equal(await current().stop(), 0, "SIGTERM: exit 0");
     },
