@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  startEdgeHubEmulator,
-  type EdgeHubEmulator,
-  type OutputMessage,
-} from "../../modules/edgehub-emulator/src/index.js";
+import { startEdgeHubEmulator, type EdgeHubEmulator } from "../../modules/edgehub-emulator/src/index.js";
 import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { daytimeClock } from "../support/simulatedTime.js";
+import { firstArrivals, readingTs } from "../support/edgeMessages.js";
 
 /**
  * The real module process, with the unmodified Azure SDK, against the project's edgeHub emulator and the PIKO
@@ -31,8 +28,6 @@ interface Reported {
   inverterState?: Record<string, { model: string }>;
 }
 
-const tsOf = (message: OutputMessage) =>
-  (JSON.parse(message.body.toString("utf8")) as { ts_ms: number }).ts_ms;
 const INVERTER_PASSWORD = "canary-inverter-pw";
 
 /** The module (SCRAPE_INTERVAL 2 s, polling the simulator as "dach") with its own simulator and emulator. */
@@ -179,7 +174,7 @@ describe("the module against edgeHub", { concurrency: true }, () => {
         30_000,
       );
       const after = Date.now();
-      await emulator.waitForMessages(1, (m) => m.output === "telemetry" && tsOf(m) > after, 20_000);
+      await emulator.waitForMessages(1, (m) => m.output === "telemetry" && readingTs(m) > after, 20_000);
     });
   });
 
@@ -230,20 +225,13 @@ describe("the module against edgeHub", { concurrency: true }, () => {
       await emulator.resume();
       // Each reading once, in the order of its first arrival (a resend after a lost acknowledgement is a duplicate
       // with the same messageId, which consumers drop), from the last one before the outage on.
-      const firstArrivals = () => {
-        const seen = new Set<string>();
-        return emulator.messages.filter((m) => {
-          if (m.output !== "telemetry" || seen.has(m.messageId ?? "")) return false;
-          seen.add(m.messageId ?? "");
-          return tsOf(m) > cut - 4000;
-        });
-      };
+      const sinceCut = () => firstArrivals(emulator.messages, (m) => readingTs(m) > cut - 4000);
       // Delivered up to a reading made after edgeHub came back: everything made before it has arrived too.
       const arrived = await emulator.waitUntil(() => {
-        const made = firstArrivals();
-        return made.some((m) => tsOf(m) > resumedAt) ? made : undefined;
+        const made = sinceCut();
+        return made.some((m) => readingTs(m) > resumedAt) ? made : undefined;
       }, 60_000);
-      const times = arrived.map(tsOf);
+      const times = arrived.map(readingTs);
       assert.deepEqual(
         times,
         [...times].sort((a, b) => a - b),

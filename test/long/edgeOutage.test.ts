@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import {
-  startEdgeHubEmulator,
-  type EdgeHubEmulator,
-  type OutputMessage,
-} from "../../modules/edgehub-emulator/src/index.js";
+import { startEdgeHubEmulator, type EdgeHubEmulator } from "../../modules/edgehub-emulator/src/index.js";
 import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { daytimeClock } from "../support/simulatedTime.js";
+import { firstArrivals, readingTs } from "../support/edgeMessages.js";
 
 /**
  * edgeHub away for five real minutes, longer than the SDK's own 240 s: the module must not crash, must keep
@@ -19,9 +16,6 @@ const OUTAGE_MS = 5 * 60_000 + 5_000;
 let emulator: EdgeHubEmulator;
 let simulator: PikoSimulator;
 let module: ModuleProcess;
-
-const tsOf = (message: OutputMessage) =>
-  (JSON.parse(message.body.toString("utf8")) as { ts_ms: number }).ts_ms;
 
 before(async () => {
   // Real speed from midsummer noon: the inverter feeds all through the outage, whatever the time of day.
@@ -55,21 +49,11 @@ test(
     );
     const resumedAt = Date.now();
     await emulator.resume();
-    // Each reading once, in the order of its first arrival (a resend after a lost acknowledgement is a
-    // duplicate with the same messageId, which consumers drop).
-    const firstArrivals = () => {
-      const seen = new Set<string>();
-      return emulator.messages.filter((m) => {
-        if (m.output !== "telemetry" || seen.has(m.messageId ?? "")) return false;
-        seen.add(m.messageId ?? "");
-        return tsOf(m) > cutAt && tsOf(m) < resumedAt;
-      });
-    };
     const during = await emulator.waitUntil(() => {
-      const made = firstArrivals();
+      const made = firstArrivals(emulator.messages, (m) => readingTs(m) > cutAt && readingTs(m) < resumedAt);
       return made.length >= 28 ? made : undefined;
     }, 120_000);
-    const times = during.map(tsOf);
+    const times = during.map(readingTs);
     assert.deepEqual(
       times,
       [...times].sort((a, b) => a - b),

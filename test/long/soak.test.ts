@@ -10,7 +10,8 @@ import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";
 import { Prng, testSeed } from "../support/prng.js";
 import { NOON } from "../support/simulatedTime.js";
-import { firstDip, median, rssMiB, SoakFaults, tsOfMessage } from "../support/soakFaults.js";
+import { readingTs } from "../support/edgeMessages.js";
+import { firstDip, median, rssMiB, SoakFaults } from "../support/soakFaults.js";
 import { BROKER_CONFIGS, corruptDataDir, RealTimeEnergySimulator } from "../support/soakParts.js";
 import { until } from "../support/until.js";
 
@@ -155,9 +156,7 @@ describe(`soak: a day and a night with faults from every side (seed ${seed})`, m
     const pausedAt = Date.now();
     await until(
       () =>
-        emulator.messages.some((m) => m.output === "telemetry" && tsOfMessage(m) > pausedAt)
-          ? true
-          : undefined,
+        emulator.messages.some((m) => m.output === "telemetry" && readingTs(m) > pausedAt) ? true : undefined,
       15_000,
       "a reading while the broker is away",
     ).catch(() => undefined);
@@ -185,7 +184,7 @@ describe(`soak: a day and a night with faults from every side (seed ${seed})`, m
     const edge = emulator.messages.filter((m) => m.output === "telemetry");
     return (
       [...viaMqtt.values()].some((r) => r.ts > since && r.total !== null) ||
-      edge.some((m) => tsOfMessage(m) > since && /"energy_total_kwh":\d/.test(m.body.toString("utf8")))
+      edge.some((m) => readingTs(m) > since && /"energy_total_kwh":\d/.test(m.body.toString("utf8")))
     );
   };
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { EdgeHubEmulator, OutputMessage } from "../../modules/edgehub-emulator/src/index.js";
+import type { EdgeHubEmulator } from "../../modules/edgehub-emulator/src/index.js";
 import type { Fault } from "../../modules/piko-simulator/src/index.js";
 import type { Mosquitto } from "./mosquitto.js";
 import type { Prng } from "./prng.js";
@@ -111,9 +111,6 @@ function shuffled<T>(items: readonly T[], prng: Prng): T[] {
   }
   return copy;
 }
-
-export const tsOfMessage = (message: OutputMessage) =>
-  (JSON.parse(message.body.toString("utf8")) as { ts_ms: number }).ts_ms;
 
 export function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
