@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The product bridge as users run it: `node main.js run` in a child process, configured by environment variables
+ * only, with its own data folder. Its log lines (stderr) are handed to `log`.
+ */
+
+const MAIN_JS = fileURLToPath(new URL("../../kostal2mqtt/src/main.js", import.meta.url));
+
+/** The health server's "listening" line (observability/healthServer.ts) carries the port it really got. */
+const HEALTH_LINE = /health server on (http:\/\/127\.0\.0\.1:\d+)\//;
+
+/**
+ * Of the demo's own environment only what decides the child's clock (TZ, and libfaketime's preload and settings)
+ * and PATH go through: a KOSTAL_*, MQTT_* or IoT Edge variable in the user's shell must not change the demo.
+ */
+function inheritedEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => name === "PATH" || name === "TZ" || name === "LD_PRELOAD" || name.startsWith("FAKETIME"),
+    ),
+  );
+}
+
+/** A free TCP port on 127.0.0.1 for the bridge's status page (HEALTH_PORT=0 would turn it off). */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface DemoBridgeOptions {
+  inverterUrl: string;
+  brokerPort: number;
+  baseTopic: string;
+  healthPort: number;
+  pollIntervalSeconds: number;
+  log: (line: string) => void;
+}
+
+export class DemoBridge {
+  /** The status page once the bridge said it listens, else null. */
+  statusPageUrl: string | null = null;
+  readonly exited: Promise<string>;
+  private readonly child: ChildProcess;
+  private readonly dataDir: string;
+  private onHealthLine: (() => void) | null = null;
+
+  constructor(options: DemoBridgeOptions) {
+    this.dataDir = mkdtempSync(join(tmpdir(), "kostal2mqtt-demo-"));
+    this.child = spawn(process.execPath, [MAIN_JS, "run"], {
+      env: {
+        ...inheritedEnv(),
+        KOSTAL_HOST: options.inverterUrl,
+        KOSTAL_ID: "demo",
+        SCRAPE_INTERVAL: String(options.pollIntervalSeconds),
+        MQTT_HOST: "127.0.0.1",
+        MQTT_PORT: String(options.brokerPort),
+        MQTT_TOPIC: options.baseTopic,
+        MQTT_CLIENT_ID: "kostal2mqtt-demo",
+        HEALTH_PORT: String(options.healthPort),
+        HEALTH_BIND: "127.0.0.1",
+        KOSTAL_DATA_DIR: this.dataDir,
+      },
+      stdio: ["ignore", "inherit", "pipe"],
+    });
+    this.forwardLines(options.log);
+    this.exited = new Promise((resolve) => {
+      this.child.once("exit", (code, signal) => resolve(signal ?? `exit code ${code}`));
+      this.child.once("error", (error) => resolve(`could not start: ${error.message}`));
+    });
+  }
+
+  /** Resolves when the status page listens, or after `timeoutMs` (then statusPageUrl stays null). */
+  statusPage(timeoutMs: number): Promise<string | null> {
+    if (this.statusPageUrl !== null) return Promise.resolve(this.statusPageUrl);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.onHealthLine = null;
+        resolve(this.statusPageUrl);
+      };
+      this.onHealthLine = done;
+      void this.exited.then(done);
+    });
+  }
+
+  /**
+   * Stops the bridge (it flushes and says `offline`) and resolves with how it ended. `graceMs`: a Ctrl-C in the
+   * terminal reached the bridge too, so it is given that long to stop by itself before the SIGTERM, which would
+   * otherwise be a second signal in the middle of its stop. SIGKILL `timeoutMs` after the SIGTERM.
+   */
+  async stop(graceMs = 0, timeoutMs = 10_000): Promise<string> {
+    const running = () => this.child.exitCode === null && this.child.signalCode === null;
+    let killTimer: NodeJS.Timeout | undefined;
+    const termTimer = setTimeout(() => {
+      if (running()) this.child.kill("SIGTERM");
+      killTimer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    }, graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(termTimer);
+      clearTimeout(killTimer);
+      rmSync(this.dataDir, { recursive: true, force: true });
+    }
+  }
+
+  private forwardLines(log: (line: string) => void): void {
+    const stream = this.child.stderr!;
+    stream.setEncoding("utf8");
+    let rest = "";
+    stream.on("data", (chunk: string) => {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) {
+        log(line);
+        const health = HEALTH_LINE.exec(line);
+        if (health !== null) {
+          this.statusPageUrl = `${health[1]}/`;
+          this.onHealthLine?.();
+        }
+      }
+    });
+  }
+}
