@@ -124,7 +124,10 @@ function untilStopped(
   return new Promise((resolve) => {
     const timer = durationS === null ? undefined : setTimeout(() => stop("duration"), durationS * 1000);
     const onSignal = (signal: NodeJS.Signals) => stop(signal);
+    let stopping = false;
     const stop = (reason: NodeJS.Signals | "duration" | "bridge-exited") => {
+      if (stopping) return;
+      stopping = true;
       clearTimeout(timer);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

@@ -12,9 +12,6 @@ import { fileURLToPath } from "node:url";
 
 const MAIN_JS = fileURLToPath(new URL("../../kostal2mqtt/src/main.js", import.meta.url));
 
-/** The health server's "listening" line (observability/healthServer.ts) carries the port it really got. */
-const HEALTH_LINE = /health server on (http:\/\/127\.0\.0\.1:\d+)\//;
-
 /**
  * Of the demo's own environment only what decides the child's clock (TZ, and libfaketime's preload and settings)
  * and PATH go through: a KOSTAL_*, MQTT_* or IoT Edge variable in the user's shell must not change the demo.
@@ -49,14 +46,13 @@ export interface DemoBridgeOptions {
 }
 
 export class DemoBridge {
-  /** The status page once the bridge said it listens, else null. */
-  statusPageUrl: string | null = null;
   readonly exited: Promise<string>;
   private readonly child: ChildProcess;
   private readonly dataDir: string;
-  private onHealthLine: (() => void) | null = null;
+  private readonly healthPort: number;
 
   constructor(options: DemoBridgeOptions) {
+    this.healthPort = options.healthPort;
     this.dataDir = mkdtempSync(join(tmpdir(), "kostal2mqtt-demo-"));
     this.child = spawn(process.execPath, [MAIN_JS, "run"], {
       env: {
@@ -81,19 +77,25 @@ export class DemoBridge {
     });
   }
 
-  /** Resolves when the status page listens, or after `timeoutMs` (then statusPageUrl stays null). */
-  statusPage(timeoutMs: number): Promise<string | null> {
-    if (this.statusPageUrl !== null) return Promise.resolve(this.statusPageUrl);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(), timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.onHealthLine = null;
-        resolve(this.statusPageUrl);
-      };
-      this.onHealthLine = done;
-      void this.exited.then(done);
-    });
+  /**
+   * The status page's URL once the bridge's health server answers `/healthz` (the image's own check), or null
+   * when it does not within `timeoutMs` or the bridge ended.
+   */
+  async statusPage(timeoutMs: number): Promise<string | null> {
+    const url = `http://127.0.0.1:${this.healthPort}/`;
+    const deadline = performance.now() + timeoutMs;
+    let ended = false;
+    void this.exited.then(() => (ended = true));
+    while (!ended && performance.now() < deadline) {
+      try {
+        const response = await fetch(new URL("healthz", url), { signal: AbortSignal.timeout(1000) });
+        if (response.ok) return url;
+      } catch {
+        // not listening yet: asked again below
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return null;
   }
 
   /**
@@ -124,14 +126,7 @@ export class DemoBridge {
     stream.on("data", (chunk: string) => {
       const lines = (rest + chunk).split("\n");
       rest = lines.pop() ?? "";
-      for (const line of lines) {
-        log(line);
-        const health = HEALTH_LINE.exec(line);
-        if (health !== null) {
-          this.statusPageUrl = `${health[1]}/`;
-          this.onHealthLine?.();
-        }
-      }
+      for (const line of lines) log(line);
     });
   }
 }
