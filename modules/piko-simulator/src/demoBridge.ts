@@ -13,15 +13,14 @@ import { fileURLToPath } from "node:url";
 const MAIN_JS = fileURLToPath(new URL("../../kostal2mqtt/src/main.js", import.meta.url));
 
 /**
- * Of the demo's own environment only what decides the child's clock (TZ, and libfaketime's preload and settings)
- * and PATH go through: a KOSTAL_*, MQTT_* or IoT Edge variable in the user's shell must not change the demo.
+ * Of the demo's own environment only PATH, what decides the child's clock (TZ, and libfaketime's preload and
+ * settings) and NODE_V8_COVERAGE (so that the bridge run by the demo's test counts towards the coverage) go through:
+ * a KOSTAL_*, MQTT_* or IoT Edge variable in the user's shell must not change the demo.
  */
+const INHERITED = /^(PATH|TZ|LD_PRELOAD|FAKETIME.*|NODE_V8_COVERAGE)$/;
+
 function inheritedEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([name]) => name === "PATH" || name === "TZ" || name === "LD_PRELOAD" || name.startsWith("FAKETIME"),
-    ),
-  );
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => INHERITED.test(name)));
 }
 
 /** A free TCP port on 127.0.0.1 for the bridge's status page (HEALTH_PORT=0 would turn it off). */
