@@ -85,7 +85,7 @@ async function demo(): Promise<number> {
   });
   await watcher.subscribeAsync([`${BASE_TOPIC}/+/state`, `${BASE_TOPIC}/bridge/state`], { qos: 1 });
 
-  const bridge = new DemoBridge({
+  const bridge = DemoBridge.start({
     inverterUrl: simulatorUrl,
     brokerPort: broker.port,
     baseTopic: BASE_TOPIC,

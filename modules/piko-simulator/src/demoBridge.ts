@@ -46,14 +46,22 @@ export interface DemoBridgeOptions {
 
 export class DemoBridge {
   readonly exited: Promise<string>;
-  private readonly child: ChildProcess;
-  private readonly dataDir: string;
-  private readonly healthPort: number;
 
-  constructor(options: DemoBridgeOptions) {
-    this.healthPort = options.healthPort;
-    this.dataDir = mkdtempSync(join(tmpdir(), "kostal2mqtt-demo-"));
-    this.child = spawn(process.execPath, [MAIN_JS, "run"], {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly dataDir: string,
+    private readonly healthPort: number,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => resolve(signal ?? `exit code ${code}`));
+      child.once("error", (error) => resolve(`could not start: ${error.message}`));
+    });
+  }
+
+  /** Starts `kostal2mqtt run` with its own data folder; its log lines go to `options.log`. */
+  static start(options: DemoBridgeOptions): DemoBridge {
+    const dataDir = mkdtempSync(join(tmpdir(), "kostal2mqtt-demo-"));
+    const child = spawn(process.execPath, [MAIN_JS, "run"], {
       env: {
         ...inheritedEnv(),
         KOSTAL_HOST: options.inverterUrl,
@@ -65,15 +73,12 @@ export class DemoBridge {
         MQTT_CLIENT_ID: "kostal2mqtt-demo",
         HEALTH_PORT: String(options.healthPort),
         HEALTH_BIND: "127.0.0.1",
-        KOSTAL_DATA_DIR: this.dataDir,
+        KOSTAL_DATA_DIR: dataDir,
       },
       stdio: ["ignore", "inherit", "pipe"],
     });
-    this.forwardLines(options.log);
-    this.exited = new Promise((resolve) => {
-      this.child.once("exit", (code, signal) => resolve(signal ?? `exit code ${code}`));
-      this.child.once("error", (error) => resolve(`could not start: ${error.message}`));
-    });
+    forwardLines(child, options.log);
+    return new DemoBridge(child, dataDir, options.healthPort);
   }
 
   /**
@@ -117,15 +122,16 @@ export class DemoBridge {
       rmSync(this.dataDir, { recursive: true, force: true });
     }
   }
+}
 
-  private forwardLines(log: (line: string) => void): void {
-    const stream = this.child.stderr!;
-    stream.setEncoding("utf8");
-    let rest = "";
-    stream.on("data", (chunk: string) => {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) log(line);
-    });
-  }
+/** Hands each line the bridge writes on stderr (its log) to `log`. */
+function forwardLines(child: ChildProcess, log: (line: string) => void): void {
+  const stream = child.stderr!;
+  stream.setEncoding("utf8");
+  let rest = "";
+  stream.on("data", (chunk: string) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) log(line);
+  });
 }
