@@ -8,6 +8,7 @@ import { ManualClock, PikoSimulator } from "../../modules/piko-simulator/src/ind
 import { childEnv } from "../support/childEnv.js";
 import { capturesTestOptions, PIKO_HTML_DIR } from "../support/fixtures.js";
 import { repoPath } from "../support/paths.js";
+import { assertValidReading } from "../support/readingSchema.js";
 import { NOON } from "../support/simulatedTime.js";
 
 /** The command line as a user runs it: `node bin/kostal2mqtt.js ...`, exit codes and output lines. */
@@ -51,6 +52,7 @@ test("parse FILE: one JSON line on stdout, exit 0", capturesTestOptions(), async
   ]);
   assert.equal(code, 0, stderr);
   assert.equal(stdout.length, 1);
+  assertValidReading(stdout[0]!, "parse output");
   const reading = JSON.parse(stdout[0]!) as Record<string, unknown>;
   assert.equal(reading.status, "off");
   assert.match(stdout[0]!, /"energy_total_kwh":69425\.0/);
@@ -70,6 +72,7 @@ test("parse of something that is not a status page: one line naming the file and
 test("read --url: one live poll of the simulator over HTTP", async () => {
   const { code, stdout, stderr } = await cli(["read", "--url", url], { KOSTAL_PASSWORD: "canary-cli-pw" });
   assert.equal(code, 0, stderr);
+  assertValidReading(stdout[0]!, "read output");
   const reading = JSON.parse(stdout[0]!) as Record<string, unknown>;
   assert.equal(reading.model, "PIKO 5.5");
 });
@@ -114,23 +117,4 @@ test("unknown commands and options: usage, exit 2", async () => {
   assert.equal((await cli(["frobnicate"])).code, 2);
   assert.equal((await cli(["parse", "--bogus"])).code, 2);
   assert.equal((await cli(["help"])).code, 0);
-});
-
-test("npm run demo's program: the simulator and readings as JSON lines", async () => {
-  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(
-      process.execPath,
-      // The first poll is at once: one second is enough for a reading.
-      [repoPath("dist/modules/piko-simulator/src/demo.js"), "--duration", "1"],
-      { encoding: "utf8", timeout: 30_000 },
-      (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
-    );
-  });
-  assert.equal(result.code, 0, result.stderr);
-  const readings = result.stdout
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  assert.ok(readings.length >= 1);
-  assert.equal(readings[0]?.model, "PIKO 10.1");
 });

@@ -7,6 +7,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
 import { Mosquitto, mosquittoTestOptions } from "../support/mosquitto.js";
+import { assertValidReading } from "../support/readingSchema.js";
 import { daytimeClock } from "../support/simulatedTime.js";
 import { until } from "../support/until.js";
 
@@ -53,6 +54,7 @@ describe("a corrupt state file never stops the bridge", mosquittoTestOptions, ()
     });
     try {
       await until(() => (states.length >= 2 ? true : undefined), 20_000, `two readings\n${bridge.output()}`);
+      assertValidReading(states.at(-1)!, "the reading after a corrupt state");
       const reading = JSON.parse(states.at(-1)!) as { energy_total_kwh: unknown };
       assert.equal(typeof reading.energy_total_kwh, "number");
       assert.equal(bridge.stderr.filter((l) => /queue-mqtt\.json.*moved aside/.test(l)).length, 1);

@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { startEdgeHubEmulator, type EdgeHubEmulator } from "../../modules/edgehub-emulator/src/index.js";
 import { PikoSimulator } from "../../modules/piko-simulator/src/index.js";
 import { ModuleProcess } from "../support/moduleProcess.js";
+import { assertValidReading } from "../support/readingSchema.js";
 import { daytimeClock } from "../support/simulatedTime.js";
 import { firstArrivals, readingTs } from "../support/edgeMessages.js";
 
@@ -87,6 +88,7 @@ describe("the module against edgeHub", { concurrency: true }, () => {
     test("telemetry: one message per reading with its properties and a stable messageId", async () => {
       const [message] = await emulator.waitForMessages(1, (m) => m.output === "telemetry", 20_000);
       assert.ok(message);
+      assertValidReading(message.body.toString("utf8"), "telemetry body");
       const reading = JSON.parse(message.body.toString("utf8")) as Record<string, unknown>;
       assert.equal(reading.inverter, "dach");
       assert.equal(reading.model, "PIKO 8.3");

@@ -10,6 +10,7 @@ import {
 } from "../../modules/kostal2mqtt/src/outputs/edgeHub/edgeHubOutput.js";
 import type { Output } from "../../modules/kostal2mqtt/src/ports/output.js";
 import { mqttConfig, mqttHarness } from "../support/mqttHarness.js";
+import { checkReadingLater } from "../support/readingSchema.js";
 import { RecordingOutput, runtimeHarness, settingsFor } from "../support/runtimeHarness.js";
 import { until } from "../support/until.js";
 
@@ -51,8 +52,10 @@ describe("output containment with the real outputs", LIMIT, () => {
   before(async () => {
     broker = await Aedes.createBroker();
     broker.on("publish", (packet, client) => {
-      if (client && packet.topic === "KOSTAL/dach/state")
+      if (client && packet.topic === "KOSTAL/dach/state") {
+        checkReadingLater(packet.payload.toString(), "published state");
         states.push(JSON.parse(packet.payload.toString()) as { ts_ms: number });
+      }
     });
     server = createServer(broker.handle);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -159,6 +162,7 @@ describe("output containment with the real outputs", LIMIT, () => {
     try {
       const telemetry = () => sent.filter((m) => m.output === "telemetry");
       await until(() => (telemetry().length >= POLLS ? true : undefined), 10_000, "every reading sent");
+      for (const message of telemetry()) checkReadingLater(message.body, "telemetry body");
       assert.deepEqual(
         telemetry().map((m) => (JSON.parse(m.body) as { ts_ms: number }).ts_ms),
         times,

@@ -8,6 +8,7 @@ import { detectFormat } from "../../modules/kostal2mqtt/src/piko/detectFormat.js
 import { childEnv } from "../support/childEnv.js";
 import { capturesTestOptions, PIKO_HTML_DIR } from "../support/fixtures.js";
 import { repoPath } from "../support/paths.js";
+import { assertValidReading } from "../support/readingSchema.js";
 import { captureDir, folderTestOptions, readFolder } from "../support/protocolCaptures.js";
 
 /** `kostal2mqtt parse FILE` on a saved status page, a dxs.json answer and an MP plus XML document alike. */
@@ -30,6 +31,7 @@ function cli(args: string[]) {
 
 /** The reading without its measurement time, which is the time of the parse. */
 function withoutTime(line: string): Record<string, unknown> {
+  assertValidReading(line, "parse output");
   const { ts, ts_ms, ...rest } = JSON.parse(line) as Record<string, unknown>;
   assert.equal(typeof ts, "string");
   assert.equal(typeof ts_ms, "number");

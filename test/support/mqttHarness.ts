@@ -12,6 +12,7 @@ import {
 } from "../../modules/kostal2mqtt/src/outputs/mqtt/mqttOutput.js";
 import type { Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import { StateFile } from "../../modules/kostal2mqtt/src/lib/stateFile.js";
+import { assertValidReading, checkReadingLater } from "./readingSchema.js";
 import { until } from "./until.js";
 
 /** The MQTT output in-process against a broker on `port`, its log lines kept for assertions. */
@@ -85,7 +86,7 @@ export function mqttHarness(
 
 /** A PIKO 8.3 reading (three phases, three strings): its discovery document is about 5.6 KB. */
 export function reading(tsMs: number, inverter = "dach"): Reading {
-  return {
+  const made: Reading = {
     schema_version: 1,
     inverter,
     model: "PIKO 8.3",
@@ -112,7 +113,13 @@ export function reading(tsMs: number, inverter = "dach"): Reading {
     l3_voltage_v: 230,
     l3_power_w: 1375,
   };
+  assertValidReading(made, "mqttHarness reading()");
+  return made;
 }
+
+/** `<base>/<id>/state` carries the reading as a JSON object; `<base>/bridge/state` says online/offline. */
+const isReadingMessage = (topic: string, payload: string) =>
+  topic.endsWith("/state") && !topic.endsWith("/bridge/state") && payload.startsWith("{");
 
 export interface Received {
   topic: string;
@@ -129,9 +136,12 @@ export async function subscriber(
 ): Promise<{ client: MqttClient; messages: Received[] }> {
   const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, ...options });
   const messages: Received[] = [];
-  client.on("message", (topic, payload, packet) =>
-    messages.push({ topic, payload: payload.toString("utf8"), retain: packet.retain, qos: packet.qos }),
-  );
+  client.on("message", (topic, payload, packet) => {
+    const text = payload.toString("utf8");
+    // What the output really sent must be a valid reading.
+    if (isReadingMessage(topic, text)) checkReadingLater(text, `payload on ${topic}`);
+    messages.push({ topic, payload: text, retain: packet.retain, qos: packet.qos });
+  });
   await client.subscribeAsync(topics, { qos: 0 });
   return { client, messages };
 }

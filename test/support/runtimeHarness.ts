@@ -11,6 +11,7 @@ import type {
 import type { Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import { Bridge, type BridgeOptions } from "../../modules/kostal2mqtt/src/runtime/bridge.js";
 import type { PageSource } from "../../modules/kostal2mqtt/src/runtime/inverterLoop.js";
+import { checkReadingLater } from "./readingSchema.js";
 import { NOON } from "./simulatedTime.js";
 
 /**
@@ -149,6 +150,8 @@ export class RecordingOutput implements Output {
 
   publishReading(reading: Reading): void {
     if (this.fail.publishReading) throw this.fail.publishReading;
+    // A throw here would be this output's fault to the bridge, not the test's: checked in the test's afterEach.
+    checkReadingLater(reading, `reading given to output ${this.name}`);
     this.readings.push(reading);
   }
 

@@ -1,5 +1,6 @@
 import { MEASUREMENT_FIELDS, type MeasurementKey } from "../../modules/kostal2mqtt/src/reading/fields.js";
 import { toReading, type Reading } from "../../modules/kostal2mqtt/src/reading/reading.js";
+import { assertValidReading } from "./readingSchema.js";
 
 /**
  * A reading as the page reader builds it, for contract tests: every field of the table (distinct values), or only
@@ -13,7 +14,7 @@ export function sampleReading(
   const values = new Map<MeasurementKey, number | null>(
     MEASUREMENT_FIELDS.filter((field) => keep(field.key)).map((field, i) => [field.key, 10 * i + 0.5]),
   );
-  return toReading(
+  const reading = toReading(
     {
       model: "PIKO 10.1",
       name: "Dach",
@@ -25,4 +26,6 @@ export function sampleReading(
     inverter,
     at,
   );
+  assertValidReading(reading, "sampleReading()");
+  return reading;
 }

@@ -11,6 +11,7 @@ import {
 import { toReading } from "../../modules/kostal2mqtt/src/reading/reading.js";
 import { serialiseReading } from "../../modules/kostal2mqtt/src/reading/serialise.js";
 import { capturesTestOptions, listCaptures, readCapture } from "../support/fixtures.js";
+import { assertValidReading } from "../support/readingSchema.js";
 
 /**
  * Every real capture in the shared `piko-html/` folder, with what a person reads on it, written out by hand from
@@ -287,6 +288,7 @@ for (const [file, expected] of Object.entries(EXPECTED)) {
   test(`capture ${file}: reading and JSON`, fixtureOptions, () => {
     const reading = toReading(parseStatusPage(readCapture(file)), "piko_1", MEASURED_AT);
     const json = serialiseReading(reading);
+    assertValidReading(reading, file);
     const header =
       `{"schema_version":1,"inverter":"piko_1","model":${JSON.stringify(expected.model)},` +
       `"name":${JSON.stringify(expected.name)},"rs485_address":${expected.rs485Address},` +

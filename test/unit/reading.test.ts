@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { MEASUREMENT_FIELDS, type MeasurementKey } from "../../modules/kostal2mqtt/src/reading/fields.js";
 import { readingJsonSchema } from "../../modules/kostal2mqtt/src/reading/jsonSchema.js";
 import {
@@ -12,6 +11,7 @@ import {
 import { formatMeasurement, serialiseReading } from "../../modules/kostal2mqtt/src/reading/serialise.js";
 import { classifyStatus } from "../../modules/kostal2mqtt/src/reading/status.js";
 import { repoPath } from "../support/paths.js";
+import { readingValidator } from "../support/readingSchema.js";
 
 function page(values: Record<string, number | null>, statusText = "Einspeisen MPP"): PageContent {
   return {
@@ -105,10 +105,7 @@ test("the committed JSON Schema is the one generated from the field table, and r
     readingJsonSchema(),
     "regenerate with: node bin/kostal2mqtt.js schema > schema/reading.schema.json",
   );
-  const ajv = new Ajv2020({ strict: true });
-  ajv.addKeyword("x-unit");
-  ajv.addFormat("date-time", /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-  const validate = ajv.compile(readingJsonSchema());
+  const validate = readingValidator();
   const reading = JSON.parse(serialiseReading(toReading(page(ONE_STRING_ONE_PHASE), "dach", 0))) as unknown;
   assert.equal(validate(reading), true, JSON.stringify(validate.errors));
   assert.equal(validate({ ...(reading as object), l4_power_w: 1.0 }), false, "unknown fields are rejected");

@@ -1,4 +1,4 @@
-import { DEVICE_FIELDS, HEADER_FIELDS, HEADER_KEYS, MEASUREMENT_FIELDS } from "./fields.js";
+import { HEADER_FIELDS, HEADER_KEYS, MEASUREMENT_FIELDS } from "./fields.js";
 
 export const READING_SCHEMA_ID = "https://github.com/kostal2mqtt/kostal2mqtt/schema/reading.schema.json";
 
@@ -10,7 +10,7 @@ export function readingJsonSchema(): Record<string, unknown> {
   for (const field of MEASUREMENT_FIELDS) {
     const unit = field.unit === "" ? "" : ` (${field.unit})`;
     properties[field.key] = {
-      description: `${field.description}${unit}; absent when the model has no such ${field.slot ? field.slot.group : "value"}, null when the page showed it unreadable`,
+      description: `${field.description}${unit}; absent when the model (or the interface read) has no such ${field.slot ? field.slot.group : "value"}, null when the page showed it unreadable`,
       type: ["number", "null"],
       ...(field.unit !== "" && { "x-unit": field.unit }),
     };
@@ -23,8 +23,10 @@ export function readingJsonSchema(): Record<string, unknown> {
       "One normalised reading of a KOSTAL PIKO inverter. Measurements are floats, always written with a decimal point.",
     type: "object",
     additionalProperties: false,
-    // Every model has the header and the whole-device fields; slots it lacks are absent.
-    required: [...HEADER_KEYS, ...DEVICE_FIELDS.map((field) => field.key)],
+    // Every reading has the header. A status page always shows the whole-device values too, but a dxs.json answer
+    // or an MP plus document carries only what was asked or sent (a day-statistics answer has no power), and a
+    // value the interface does not give is absent, never null or 0: so no measurement is required (issue 13).
+    required: [...HEADER_KEYS],
     properties,
   };
 }
