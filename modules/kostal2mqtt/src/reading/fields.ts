@@ -105,6 +105,25 @@ interface SlotBlockSpec {
 
 const VOLTAGE_LABELS = ["Spannung", "voltage", "spanning"] as const;
 
+/** Home consumption: what the household uses now, where it comes from, and its counters. */
+function homeFields() {
+  const power = <Key extends string>(key: Key, description: string) =>
+    ({ key, unit: "W", description, counter: false, displayPrecision: 0 }) as const;
+  const energy = <Key extends string>(key: Key, description: string) =>
+    ({ key, unit: "kWh", description, counter: true, displayPrecision: 2 }) as const;
+  return [
+    power("home_consumption_w", "Power the household uses now"),
+    power("home_from_pv_w", "Household power covered by the PV generator now"),
+    power("home_from_battery_w", "Household power covered by the battery now"),
+    power("home_from_grid_w", "Household power drawn from the grid now"),
+    power("self_consumption_w", "PV power used in the household now"),
+    energy("home_consumption_today_kwh", "Energy the household used since the inverter's start of day"),
+    energy("home_consumption_total_kwh", "Energy the household used over the meter's lifetime"),
+    energy("self_consumption_today_kwh", "PV energy used in the household since the inverter's start of day"),
+    energy("self_consumption_total_kwh", "PV energy used in the household over the meter's lifetime"),
+  ] as const;
+}
+
 /** The table, in the order fields are written in a reading. */
 const FIELD_TABLE = [
   {
@@ -220,6 +239,29 @@ const FIELD_TABLE = [
     key: "power_limitation_pct",
     unit: "%",
     description: "Output limited to this share of the rated power (100 when not limited)",
+    counter: false,
+    displayPrecision: 0,
+  },
+  // The household behind an energy meter the inverter reads, and a PIKO BA's battery (dxs.json only).
+  ...homeFields(),
+  {
+    key: "battery_voltage_v",
+    unit: "V",
+    description: "Battery voltage",
+    counter: false,
+    displayPrecision: 1,
+  },
+  {
+    key: "battery_current_a",
+    unit: "A",
+    description: "Battery current, charging or discharging (the device gives no sign)",
+    counter: false,
+    displayPrecision: 2,
+  },
+  {
+    key: "battery_soc_pct",
+    unit: "%",
+    description: "Battery state of charge",
     counter: false,
     displayPrecision: 0,
   },

@@ -4,7 +4,7 @@ import { STATUS_CODES, type InverterStatus } from "../../reading/status.js";
 import { PageFormat } from "../errors.js";
 import { parseDxsAnswer, type DxsValue } from "./dxsAnswer.js";
 import { plausibleValue } from "../plausibleValues.js";
-import { DXS_IDENTITY_IDS, DXS_STATUS_ID, FIELD_BY_ID, type IdentityFact } from "./dxsIds.js";
+import { DXS_FIELD_IDS, DXS_IDENTITY_IDS, DXS_STATUS_ID, FIELD_BY_ID, type IdentityFact } from "./dxsIds.js";
 
 /**
  * Reads the answers of one poll of `/api/dxs.json` (one per planned request) into the content of a reading, the
@@ -86,6 +86,24 @@ function fieldValue(
   return plausibleValue(raw / divisor, unit, `${key} (dxs id ${id})`, warnings);
 }
 
+const PHASE_FIELD_IDS = DXS_FIELD_IDS.filter((f) => /^l[23]_/.test(f.key));
+
+/**
+ * A single-phase device answers `null` for the voltage of a phase it lacks, and 0 for its current and power
+ * (piko-dxs/...-1phase-null-L2L3-voltage.json): that phase is absent from the reading, as on the old page of a
+ * single-phase model, not a phase at 0 W.
+ */
+function dropMissingPhases(
+  entries: ReadonlyMap<number, DxsValue>,
+  values: Map<MeasurementKey, number | null>,
+): void {
+  for (const phase of ["l2", "l3"]) {
+    const voltage = PHASE_FIELD_IDS.find((f) => f.key === `${phase}_voltage_v`)!;
+    if (entries.get(voltage.id) !== null) continue;
+    for (const f of PHASE_FIELD_IDS) if (f.key.startsWith(`${phase}_`)) values.delete(f.key);
+  }
+}
+
 /**
  * The content of one poll's answers. `asked` (the ids the poll asked for) lets unanswered ids be named; without
  * it they are simply absent. Throws PageFormat when an answer is not dxs.json or no answer carries any id the
@@ -106,6 +124,7 @@ export function readDxsAnswers(texts: readonly string[], asked: readonly number[
     const field = FIELD_BY_ID.get(id);
     if (field) values.set(field.key, fieldValue(field.key, raw, field.divisor, warnings, id));
   }
+  dropMissingPhases(entries, values);
   const identity: Partial<Record<IdentityFact, string>> = {};
   for (const [fact, id] of Object.entries(DXS_IDENTITY_IDS) as Array<[IdentityFact, number]>) {
     const raw = entries.get(id);
