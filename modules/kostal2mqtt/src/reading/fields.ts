@@ -77,6 +77,11 @@ interface FieldSpec {
   readonly counter: boolean;
   /** Decimals Home Assistant shows (`suggested_display_precision`). */
   readonly displayPrecision: number;
+  /**
+   * false for what the inverter measures beyond its own PV conversion (the household, the battery): that goes on
+   * while the inverter sleeps, so a sleeping inverter's value is unknown (null), not 0.0. Default true.
+   */
+  readonly stopsWhenAsleep?: false;
   /** Where the old status page shows the value; absent for a value only the newer interfaces (dxs, MP plus) give. */
   readonly page?: {
     /** The row among the energy rows (Aktuell, Gesamtenergie, Tagesenergie) or within a String/L block. */
@@ -108,7 +113,7 @@ const VOLTAGE_LABELS = ["Spannung", "voltage", "spanning"] as const;
 /** Home consumption: what the household uses now, where it comes from, and its counters. */
 function homeFields() {
   const power = <Key extends string>(key: Key, description: string) =>
-    ({ key, unit: "W", description, counter: false, displayPrecision: 0 }) as const;
+    ({ key, unit: "W", description, counter: false, displayPrecision: 0, stopsWhenAsleep: false }) as const;
   const energy = <Key extends string>(key: Key, description: string) =>
     ({ key, unit: "kWh", description, counter: true, displayPrecision: 2 }) as const;
   return [
@@ -250,6 +255,7 @@ const FIELD_TABLE = [
     description: "Battery voltage",
     counter: false,
     displayPrecision: 1,
+    stopsWhenAsleep: false,
   },
   {
     key: "battery_current_a",
@@ -257,6 +263,7 @@ const FIELD_TABLE = [
     description: "Battery current, charging or discharging (the device gives no sign)",
     counter: false,
     displayPrecision: 2,
+    stopsWhenAsleep: false,
   },
   {
     key: "battery_soc_pct",
@@ -264,6 +271,7 @@ const FIELD_TABLE = [
     description: "Battery state of charge",
     counter: false,
     displayPrecision: 0,
+    stopsWhenAsleep: false,
   },
 ] as const satisfies ReadonlyArray<DeviceFieldSpec | SlotBlockSpec>;
 
@@ -289,6 +297,8 @@ export interface MeasurementField {
   readonly description: string;
   /** Instantaneous values read 0.0 when the inverter shows its off placeholder (`x x x`); counters never do. */
   readonly instantaneous: boolean;
+  /** An instantaneous value that is 0.0 while the inverter sleeps (its own power, voltages, currents). */
+  readonly zeroWhenAsleep: boolean;
   /** Which DC string (dc) or AC phase (phase) slot the field belongs to; absent for whole-device fields. */
   readonly slot?: { readonly group: SlotGroup; readonly index: SlotIndex };
   /** Where the old status page shows it; undefined for a value only the newer interfaces give. */
@@ -324,6 +334,7 @@ function field(
     quantity: unit.quantity,
     description: slot ? spec.description.replace("#", String(slot.index)) : spec.description,
     instantaneous: !spec.counter,
+    zeroWhenAsleep: !spec.counter && spec.stopsWhenAsleep !== false,
     ...(slot && { slot: { group: slot.group, index: slot.index } }),
     page: spec.page,
     dtdl: unit.dtdl,
