@@ -1,9 +1,15 @@
 import { Agent } from "node:http";
 import { toReading, type Reading } from "../reading/reading.js";
 import type { PikoFormat } from "./detectFormat.js";
-import { fetchDxsPoll, type DeviceEdges } from "./dxs/dxsFetcher.js";
+import { fetchDxsPoll } from "./dxs/dxsFetcher.js";
 import { fetchMpplusPoll } from "./mpplus/mpplusFetcher.js";
-import { fetchStatusPage, DEFAULT_FETCH_LIMITS, type Credentials, type FetchLimits } from "./pageFetcher.js";
+import {
+  fetchStatusPage,
+  DEFAULT_FETCH_LIMITS,
+  type Credentials,
+  type DeviceEdges,
+  type FetchLimits,
+} from "./pageFetcher.js";
 import { ProtocolProbe, type ProtocolPoll, type ProtocolSetting } from "./protocolProbe.js";
 import { parseStatusPage } from "./statusPage.js";
 
@@ -53,11 +59,6 @@ export class InverterClient {
       (protocol) => this.fetchWith(protocol),
       options.onProtocolDetected,
     );
-  }
-
-  /** The interface in use, or null while `auto` has not found it. */
-  get protocol(): PikoFormat | null {
-    return this.probe.protocol;
   }
 
   /** The inverter's current reading; rejects with InverterUnreachable, InverterAuth or PageFormat. */

@@ -125,6 +125,9 @@ export interface InverterRequest {
   now?: () => number;
 }
 
+/** The edges every request to one device shares: its one socket's agent, its cancel signal, limits and clock. */
+export type DeviceEdges = Pick<InverterRequest, "agent" | "signal" | "limits" | "now" | "credentials">;
+
 export interface FetchedText {
   text: string;
   /** When the inverter's answer began (epoch ms): the measurement time. */

@@ -1,10 +1,7 @@
-import { fetchInverterText, type InverterRequest } from "../pageFetcher.js";
+import { fetchInverterText, type DeviceEdges } from "../pageFetcher.js";
 import { defaultDxsInverterId, readDxsAnswers, type DxsContent } from "./dxsReader.js";
 import { READING_IDS } from "./dxsIds.js";
 import { planDxsRequests } from "./dxsRequests.js";
-
-/** The edges a fetch of one device uses: its kept-alive agent, its cancel signal, limits and clock. */
-export type DeviceEdges = Pick<InverterRequest, "agent" | "signal" | "limits" | "now" | "credentials">;
 
 export interface DxsPoll {
   content: DxsContent;

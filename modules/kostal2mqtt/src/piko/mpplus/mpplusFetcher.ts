@@ -1,6 +1,5 @@
 import { sanitiseInverterId } from "../../reading/reading.js";
-import type { DeviceEdges } from "../dxs/dxsFetcher.js";
-import { fetchInverterText } from "../pageFetcher.js";
+import { fetchInverterText, type DeviceEdges } from "../pageFetcher.js";
 import { readMpplusDocument, type MpplusContent } from "./mpplusReader.js";
 
 /**
