@@ -19,8 +19,8 @@ import { folderTestOptions, readFolder } from "../support/protocolCaptures.js";
 const SEED = testSeed("dxs fuzz", "dist/test/unit/dxsFuzz.test.js");
 const CASES = Number(process.env["KOSTAL_FUZZ_CASES"] ?? 10_000);
 
-// Ids of a PIKO the reader does not read (battery temperature, operating hours) and ids of nothing.
-const UNKNOWN_IDS = [33556227, 251658496, 1, 0, 4294967295];
+// Ids of a PIKO the reader does not read (battery cycles, operating hours) and ids of nothing.
+const UNKNOWN_IDS = [33556228, 251658496, 1, 0, 4294967295];
 const RAW_VALUES: readonly unknown[] = [
   null,
   0,

@@ -50,6 +50,7 @@ const EXPECTED: Record<string, Expected> = {
       self_consumption_w: 0,
       home_consumption_w: 0,
       battery_voltage_v: 0,
+      battery_temperature_c: 0,
       battery_soc_pct: 0,
       battery_current_a: 0,
     },

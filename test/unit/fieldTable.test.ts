@@ -56,6 +56,7 @@ type HandWritten =
   | "self_consumption_total_kwh"
   | "battery_voltage_v"
   | "battery_current_a"
+  | "battery_temperature_c"
   | "battery_soc_pct";
 
 test("MeasurementKey is derived from the table and lists every field, in the order readings write them", () => {
@@ -84,6 +85,7 @@ test("MeasurementKey is derived from the table and lists every field, in the ord
       "self_consumption_total_kwh",
       "battery_voltage_v",
       "battery_current_a",
+      "battery_temperature_c",
       "battery_soc_pct",
     ],
   );

@@ -30,6 +30,12 @@ export const UNITS = {
   A: { quantity: "current", dtdl: { semantic: "Current", unit: "ampere" }, homeAssistant: "current" },
   kWh: { quantity: "energy", dtdl: { semantic: "Energy", unit: "kilowattHour" }, homeAssistant: "energy" },
   Hz: { quantity: "frequency", dtdl: { semantic: "Frequency", unit: "hertz" }, homeAssistant: "frequency" },
+  "°C": {
+    quantity: "temperature",
+    suffix: "c",
+    dtdl: { semantic: "Temperature", unit: "degreeCelsius" },
+    homeAssistant: "temperature",
+  },
   "%": { quantity: "ratio", suffix: "pct", dtdl: null, homeAssistant: null },
   /** cos phi has no unit: its key is the quantity's name, and Home Assistant gets no unit_of_measurement. */
   "": { quantity: "power_factor", suffix: "", dtdl: null, homeAssistant: "power_factor" },
@@ -263,6 +269,14 @@ const FIELD_TABLE = [
     description: "Battery current, charging or discharging (the device gives no sign)",
     counter: false,
     displayPrecision: 2,
+    stopsWhenAsleep: false,
+  },
+  {
+    key: "battery_temperature_c",
+    unit: "°C",
+    description: "Battery temperature",
+    counter: false,
+    displayPrecision: 1,
     stopsWhenAsleep: false,
   },
   {

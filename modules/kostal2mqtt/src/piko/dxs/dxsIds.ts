@@ -3,7 +3,7 @@ import type { MeasurementKey } from "../../reading/fields.js";
 /**
  * The dxs ids of the newer PIKO API (web UI >= 6, PIKO BA) that the reading is made of (piko.md, "dxs.json").
  * The ids are KOSTAL's; which field each fills, and how its value is scaled into the field's unit, is written here
- * once. An id the field table has no field for yet (battery temperature, cycles and direction, operating hours)
+ * once. An id the field table has no field for yet (battery cycles and direction, operating hours)
  * is not listed: it joins this table together with its field.
  */
 
@@ -71,6 +71,7 @@ export const DXS_FIELD_IDS: readonly DxsFieldId[] = [
   // Battery (PIKO BA). Its current comes without a sign; the direction id is not read (its coding is unknown).
   { id: 33556226, key: "battery_voltage_v", divisor: 1 },
   { id: 33556238, key: "battery_current_a", divisor: 1 },
+  { id: 33556227, key: "battery_temperature_c", divisor: 1 },
   { id: 33556229, key: "battery_soc_pct", divisor: 1 },
 ];
 
