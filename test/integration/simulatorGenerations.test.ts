@@ -106,7 +106,7 @@ test("dxs.json: unknown ids are left out with status 1; more than 25 ids: the fi
   }),
 );
 
-test("dxs.json: faults apply (503, silence, a body cut short)", LIMIT, () =>
+test("dxs.json: faults apply (503, a body cut short, dripped, garbage, silence)", LIMIT, () =>
   withSimulator({ protocol: "dxs" }, async (sim, url) => {
     sim.setFault({ kind: "status", status: 503, remaining: 1 });
     assert.equal((await fetchRaw(url, { path: ids(67109120) })).status, 503);
@@ -114,12 +114,23 @@ test("dxs.json: faults apply (503, silence, a body cut short)", LIMIT, () =>
     const cut = await rawGet(url, ids(67109120, 16780032, 251658753));
     assert.match(cut, /^HTTP\/1\.0 200/);
     assert.throws(() => readDxsAnswers([cut.split("\r\n\r\n")[1]!]), { name: "PageFormat" });
+    sim.setFault({ kind: "drip", chunkBytes: 16, intervalMs: 2, remaining: 1 });
+    const dripped = await rawGet(url, ids(67109120, 16780032));
+    assert.doesNotMatch(dripped, /content-length/i);
+    assert.equal(
+      readDxsAnswers([dripped.split("\r\n\r\n")[1]!]).statusText,
+      "feeding MPP",
+      "the whole body, to the close",
+    );
+    sim.setFault({ kind: "garbage", bytes: 64, remaining: 1 });
+    const garbage = await rawGet(url, ids(67109120));
+    assert.match(garbage, /^HTTP\/1\.0 200/);
     sim.setFault({ kind: "silent", remaining: 1 });
     const silent = new AbortController();
     const hanging = fetchRaw(url, { path: ids(67109120), signal: silent.signal });
     setTimeout(() => silent.abort(), 100);
     await assert.rejects(hanging);
-    assert.equal(sim.stats.faulted, 3);
+    assert.equal(sim.stats.faulted, 5);
   }),
 );
 
