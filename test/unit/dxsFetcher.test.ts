@@ -155,6 +155,8 @@ test("limits apply to bodies without a length: too large is PageFormat, too slow
       name: "InverterUnreachable",
       message: /HTTP 503 instead of a dxs.json answer/,
     });
+    device.setHandler(() => ({ status: 401, body: "" }));
+    await assert.rejects(c.read(), { name: "PageFormat", message: /found a login request \(HTTP 401\)/ });
     device.setHandler(() => ({ body: "<html>not json</html>" }));
     await assert.rejects(c.read(), { name: "PageFormat", message: /expected a dxs.json answer/ });
   } finally {

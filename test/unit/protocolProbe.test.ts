@@ -28,9 +28,11 @@ function fakeDevice(speaks: PikoFormat) {
     fetch: (protocol: PikoFormat): Promise<ProtocolPoll> => {
       device.asked.push(protocol);
       if (protocol === device.speaks) return Promise.resolve(POLL);
-      // The old PIKO asks for credentials on every path; the newer ones answer 404.
-      if (device.speaks === "html" && protocol !== "html") return Promise.reject(new InverterAuth("401"));
-      return Promise.reject(new PageFormat("404"));
+      // The old PIKO asks for a login on every path (a request without one reads that as PageFormat); the newer
+      // ones answer 404.
+      return Promise.reject(
+        new PageFormat(device.speaks === "html" ? "found a login request (HTTP 401)" : "404"),
+      );
     },
   };
   return device;

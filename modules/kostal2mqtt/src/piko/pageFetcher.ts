@@ -64,9 +64,14 @@ function translate(
   return new InverterUnreachable(`${describe(url)} ${reason}`, { cause: error });
 }
 
-function checkStatus(response: Response, url: URL, what: string): void {
+function checkStatus(response: Response, url: URL, what: string, withLogin: boolean): void {
   const status = response.status;
   if (status === 200) return;
+  if ((status === 401 || status === 403) && !withLogin) {
+    // A request without credentials (dxs, MP plus) met a login: not the interface asked for (the old PIKO asks
+    // for one on every path), rather than wrong credentials.
+    throw new PageFormat(`expected ${what} at ${url.pathname}, found a login request (HTTP ${status})`);
+  }
   if (status === 401 || status === 403) {
     throw new InverterAuth(
       `${describe(url)} refused the credentials (HTTP ${status}): check KOSTAL_USERNAME/PASSWORD`,
@@ -167,7 +172,7 @@ export async function fetchInverterText(url: URL, request: InverterRequest): Pro
       signal: controller.signal,
     });
     const answeredAtMs = now();
-    checkStatus(response, url, request.what);
+    checkStatus(response, url, request.what, request.credentials !== undefined);
     readingBody = true;
     const body = await readCapped(response, limits, request.what, () => controller.abort());
     return { text: body.toString(request.encoding), answeredAtMs };

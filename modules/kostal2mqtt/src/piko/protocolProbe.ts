@@ -19,7 +19,7 @@ export function isProtocolSetting(text: string): text is ProtocolSetting {
 /**
  * Cheapest first. A probe that hits the right interface is the poll itself, so the order only decides what the
  * wrong guesses cost: on another device each is one small refusal (404, or the old PIKO's 401, which it sends for
- * every path without credentials). dxs comes first: its answers are the smallest (~1 KiB in two requests) and
+ * every path without credentials, read as PageFormat). dxs comes first: its answers are the smallest (~1 KiB in two requests) and
  * the devices that speak it are the ones still sold; the MP plus document (~2 KiB) next; the old status page
  * (~7 KiB, behind Basic auth) last, so no password is sent to a device before it has shown it wants one.
  */
