@@ -87,6 +87,32 @@ test("read: wrong credentials and an unreachable inverter are one clear line and
   assert.equal(down.stderr, "InverterUnreachable: inverter 127.0.0.1:1 refused the connection");
 });
 
+test("read: a dxs device is found by itself and, without an id, named by its serial", async () => {
+  const dxs = new PikoSimulator({
+    model: "4.2",
+    protocol: "dxs",
+    serial: "90812ABC",
+    clock: new ManualClock(NOON),
+  });
+  const dxsUrl = await dxs.start();
+  try {
+    const { code, stdout, stderr } = await cli(["read", "--url", dxsUrl]);
+    assert.equal(code, 0, stderr);
+    const reading = JSON.parse(stdout[0]!) as Record<string, unknown>;
+    assert.deepEqual(
+      [reading.inverter, reading.model, typeof reading.dc1_power_w],
+      ["90812abc", "PIKO 4.2", "number"],
+    );
+    const named = await cli(["read", "--url", dxsUrl, "--id", "dach", "--protocol", "dxs"]);
+    assert.equal((JSON.parse(named.stdout[0]!) as Record<string, unknown>).inverter, "dach");
+    const wrong = await cli(["read", "--url", dxsUrl, "--protocol", "modbus"]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--protocol must be one of auto, html, dxs, mpplus/);
+  } finally {
+    await dxs.stop();
+  }
+});
+
 test("invalid configuration: every problem at once, exit 2", async () => {
   const { code, stderr } = await cli(["run"], {
     SCRAPE_INTERVAL: "0",

@@ -48,7 +48,14 @@ test("without the QuantitativeTypes context the parser rejects the semantic type
       .filter((error) => error.ValidationID === "dtmi:dtdl:parsingError:typeUndefinedTerm")
       .map((error) => error.Value),
   );
-  assert.deepEqual([...undefinedTerms].sort(), ["Current", "Energy", "Frequency", "Power", "Voltage"]);
+  assert.deepEqual([...undefinedTerms].sort(), [
+    "Current",
+    "Energy",
+    "Frequency",
+    "Power",
+    "Temperature",
+    "Voltage",
+  ]);
 });
 
 test("each measurement's DTDL unit is the unit of the field table (the parser's unit symbol)", () => {

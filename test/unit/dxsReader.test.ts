@@ -29,9 +29,12 @@ const ZERO_DC = zeros([1, 2, 3].flatMap((i) => [`dc${i}_voltage_v`, `dc${i}_curr
 const ZERO_PHASES = zeros([1, 2, 3].flatMap((i) => [`l${i}_voltage_v`, `l${i}_power_w`, `l${i}_current_a`]));
 
 const EXPECTED: Record<string, Expected> = {
-  // Daily statistics before sunrise: only today's yield (251658754, Wh) is a reading field; the rest is home
-  // consumption and self consumption, which the field table does not have yet.
-  "piko3.0-ui6-day-stats-early-morning-zero.json": { status: "unknown", values: { energy_today_kwh: 0 } },
+  // Daily statistics before sunrise: today's yield, home and self consumption (Wh on the device); 251659278/279
+  // are no reading fields.
+  "piko3.0-ui6-day-stats-early-morning-zero.json": {
+    status: "unknown",
+    values: { self_consumption_today_kwh: 0, energy_today_kwh: 0, home_consumption_today_kwh: 0 },
+  },
   // 20 ids asked, 19 answered: 67110144 (limitation) is unknown to this PIKO 3.0, so status.code is 1.
   "piko3.0-ui6-live1-evening-off-19entries-status1.json": {
     asked: [
@@ -39,7 +42,18 @@ const EXPECTED: Record<string, Expected> = {
       33555714, 83888128, 83887872, 16780032, 33556226, 33556227, 33556229, 33556238, 33556230, 67110144,
     ],
     status: "off",
-    values: { ac_power_w: 0, dc_power_w: 0, ...ZERO_DC },
+    // A PIKO 3.0 has no battery and no meter, yet answers their ids with 0, which is read as it is.
+    values: {
+      ac_power_w: 0,
+      dc_power_w: 0,
+      ...ZERO_DC,
+      self_consumption_w: 0,
+      home_consumption_w: 0,
+      battery_voltage_v: 0,
+      battery_temperature_c: 0,
+      battery_soc_pct: 0,
+      battery_current_a: 0,
+    },
     unanswered: [67110144],
     warnings: 1,
   },
@@ -47,26 +61,22 @@ const EXPECTED: Record<string, Expected> = {
     status: "unknown",
     values: ZERO_PHASES,
   },
-  // A single-phase device answers null for L2/L3 voltage: kept as null, without a warning.
+  // A single-phase device answers null for L2/L3 voltage (and 0 for their current and power): those phases are
+  // absent, as on the old page of a single-phase model, without a warning.
   "piko3.0-ui6-live2-morning-1phase-null-L2L3-voltage.json": {
     status: "unknown",
-    values: {
-      l1_current_a: 0,
-      l2_current_a: 0,
-      l3_current_a: 0,
-      l1_voltage_v: 222.88942,
-      l1_power_w: 0,
-      l2_voltage_v: null,
-      l2_power_w: 0,
-      l3_voltage_v: null,
-      l3_power_w: 0,
-    },
+    values: { l1_current_a: 0, l1_voltage_v: 222.88942, l1_power_w: 0 },
   },
-  // The garbage floats (4.17e32, 5.64e31) are home/self consumption totals, not reading fields yet; the total
-  // yield is real.
+  // The garbage floats (4.17e32, 5.64e31) of the self and home consumption totals (no meter fitted) are null,
+  // each with a warning; the total yield is real.
   "piko3.0-ui6-total-stats-garbage-floats-no-sensor.json": {
     status: "unknown",
-    values: { energy_total_kwh: 23183.013672 },
+    values: {
+      self_consumption_total_kwh: null,
+      energy_total_kwh: 23183.013672,
+      home_consumption_total_kwh: null,
+    },
+    warnings: 2,
   },
   "piko4.6-3phase-2string-running-8ids.json": {
     status: "unknown",

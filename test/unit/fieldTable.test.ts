@@ -44,7 +44,20 @@ type HandWritten =
   | "dc_power_w"
   | "grid_frequency_hz"
   | "cos_phi"
-  | "power_limitation_pct";
+  | "power_limitation_pct"
+  | "home_consumption_w"
+  | "home_from_pv_w"
+  | "home_from_battery_w"
+  | "home_from_grid_w"
+  | "self_consumption_w"
+  | "home_consumption_today_kwh"
+  | "home_consumption_total_kwh"
+  | "self_consumption_today_kwh"
+  | "self_consumption_total_kwh"
+  | "battery_voltage_v"
+  | "battery_current_a"
+  | "battery_temperature_c"
+  | "battery_soc_pct";
 
 test("MeasurementKey is derived from the table and lists every field, in the order readings write them", () => {
   const derived: Equal<MeasurementKey, HandWritten> = true;
@@ -61,6 +74,19 @@ test("MeasurementKey is derived from the table and lists every field, in the ord
       "grid_frequency_hz",
       "cos_phi",
       "power_limitation_pct",
+      "home_consumption_w",
+      "home_from_pv_w",
+      "home_from_battery_w",
+      "home_from_grid_w",
+      "self_consumption_w",
+      "home_consumption_today_kwh",
+      "home_consumption_total_kwh",
+      "self_consumption_today_kwh",
+      "self_consumption_total_kwh",
+      "battery_voltage_v",
+      "battery_current_a",
+      "battery_temperature_c",
+      "battery_soc_pct",
     ],
   );
   for (const field of MEASUREMENT_FIELDS) {

@@ -68,6 +68,33 @@ test("going to sleep publishes one reading with instantaneous values 0.0 and the
   assert.equal(readings.length, 3, "a later sleep after the zero reading only repeats it with its own time");
 });
 
+test("going to sleep: the household and battery values are unknown (null), not 0.0; their counters held", () => {
+  const { readings, publisher: p } = publisher();
+  p.publish(
+    {
+      ...evening,
+      home_consumption_w: 420,
+      home_from_grid_w: 420,
+      battery_soc_pct: 64,
+      dc_power_w: 12,
+      home_consumption_today_kwh: 7.5,
+    },
+    [],
+  );
+  p.asleep("dach", evening.ts_ms + 30 * 60_000);
+  const zero = readings[1]!;
+  assert.deepEqual(
+    [
+      zero.home_consumption_w,
+      zero.home_from_grid_w,
+      zero.battery_soc_pct,
+      zero.dc_power_w,
+      zero.home_consumption_today_kwh,
+    ],
+    [null, null, null, 0, 7.5],
+  );
+});
+
 test("no zero reading when switched off, or before any reading", () => {
   const off = publisher(false);
   off.publisher.publish(evening, []);

@@ -169,3 +169,16 @@ test("the bridge spreads the first polls of many inverters over the interval", a
   await bridge.stop(100);
   assert.deepEqual(clock.waiting, []);
 });
+
+test("the bridge restarts an inverter whose protocol setting changed, and only that one", async () => {
+  const { bridge, lines } = runtimeHarness([new RecordingOutput("out")]);
+  const settings = settingsFor(["a", "b"], 10);
+  bridge.apply(settings);
+  const changed = new Map(settings.inverters);
+  changed.set("a", { ...changed.get("a")!, protocol: "dxs" });
+  changed.set("b", { ...changed.get("b")!, protocol: "auto" });
+  bridge.apply({ pollIntervalSeconds: 10, inverters: changed });
+  assert.ok(lines.some((line) => /inverter a: changed/.test(line)));
+  assert.ok(!lines.some((line) => /inverter b: changed/.test(line)), "absent means auto: unchanged");
+  await bridge.stop(100);
+});

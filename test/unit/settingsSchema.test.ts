@@ -65,7 +65,11 @@ test("pollIntervalSeconds takes exactly the numbers SCRAPE_INTERVAL takes", () =
 });
 
 test("an inverter entry of the twin follows KOSTAL_HOST, KOSTAL_USERNAME and KOSTAL_PASSWORD's rules", () => {
-  const cases: Array<[string, "host" | "username" | "password", string]> = [
+  const cases: Array<[string, "host" | "username" | "password" | "protocol", string]> = [
+    ["KOSTAL_PROTOCOL", "protocol", "dxs"],
+    ["KOSTAL_PROTOCOL", "protocol", "auto"],
+    ["KOSTAL_PROTOCOL", "protocol", "modbus"],
+    ["KOSTAL_PROTOCOL", "protocol", "DXS"],
     ["KOSTAL_HOST", "host", "192.168.0.40:8080"],
     ["KOSTAL_HOST", "host", "http://piko.local"],
     ["KOSTAL_HOST", "host", "ftp://piko.local"],
@@ -93,6 +97,7 @@ test("each setting says whether it applies live; the live ones are the twin's, a
     "KOSTAL_HOST",
     "KOSTAL_ID",
     "KOSTAL_PASSWORD",
+    "KOSTAL_PROTOCOL",
     "KOSTAL_USERNAME",
     "SCRAPE_INTERVAL",
   ]);

@@ -29,6 +29,8 @@ test("defaults: a PIKO 10.1 in German on any free port, real time from now, fact
     seed: 1,
     nightBehaviour: "silent",
     bind: "127.0.0.1",
+    protocol: "html",
+    homeLoadW: 0,
   });
 });
 
@@ -59,6 +61,9 @@ test("every option, in both --name value and --name=value forms", () => {
       "refuse",
       "--bind",
       "0.0.0.0",
+      "--protocol",
+      "dxs",
+      "--home-load=450",
     ],
     NOW,
   );
@@ -76,6 +81,8 @@ test("every option, in both --name value and --name=value forms", () => {
     seed: 99,
     nightBehaviour: "refuse",
     bind: "0.0.0.0",
+    protocol: "dxs",
+    homeLoadW: 450,
   });
 });
 

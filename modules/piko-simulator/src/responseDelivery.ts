@@ -11,6 +11,11 @@ export interface PlannedResponse {
   status: number;
   headers: Readonly<Record<string, string>>;
   body: Buffer;
+  /**
+   * Sent as the dxs API's web server sends it (piko.md): an `HTTP/1.0` status line, no Content-Length, the
+   * connection closed after the body. Written to the socket directly: Node's server always speaks HTTP/1.1.
+   */
+  http10?: true;
 }
 
 /** The timers of pending deliveries, cancelled together on stop. */
@@ -66,8 +71,36 @@ function withLength(planned: PlannedResponse): Record<string, string> {
   return { ...planned.headers, "Content-Length": String(planned.body.length) };
 }
 
+const REASONS: Readonly<Record<number, string>> = { 200: "OK" };
+
+/** Starts an HTTP/1.0 answer on the raw socket; the body follows, and closing the socket ends it. */
+function writeHttp10Head(res: ServerResponse, planned: PlannedResponse): void {
+  const lines = [`HTTP/1.0 ${planned.status} ${REASONS[planned.status] ?? "Error"}`];
+  for (const [name, value] of Object.entries(planned.headers)) lines.push(`${name}: ${value}`);
+  res.socket?.write(`${lines.join("\r\n")}\r\n\r\n`);
+}
+
 function send(res: ServerResponse, planned: PlannedResponse): void {
+  if (planned.http10) {
+    writeHttp10Head(res, planned);
+    res.socket?.end(planned.body);
+    return;
+  }
   res.writeHead(planned.status, withLength(planned)).end(planned.body);
+}
+
+/** Starts an answer whose body is written in parts: the head, then `write`, then `end` or a cut connection. */
+function startBody(
+  res: ServerResponse,
+  planned: PlannedResponse,
+): { write(b: Buffer): void; end(b: Buffer): void } {
+  if (planned.http10) {
+    writeHttp10Head(res, planned);
+    return { write: (b) => res.socket?.write(b), end: (b) => res.socket?.end(b) };
+  }
+  res.writeHead(planned.status, withLength(planned));
+  res.flushHeaders();
+  return { write: (b) => res.write(b), end: (b) => res.end(b) };
 }
 
 export interface DeliveryContext {
@@ -97,18 +130,17 @@ export function deliver(
       return;
     case "drip": {
       const chunkBytes = fault.chunkBytes ?? 64;
-      res.writeHead(planned.status, withLength(planned));
-      res.flushHeaders();
+      const body = startBody(res, planned);
       let sent = 0;
       const timer = timers.every(fault.intervalMs ?? 100, () => {
         const chunk = planned.body.subarray(sent, sent + chunkBytes);
         sent += chunk.length;
         if (sent < planned.body.length) {
-          res.write(chunk);
+          body.write(chunk);
           return;
         }
         timers.cancel(timer);
-        res.end(chunk);
+        body.end(chunk);
       });
       owned.push(timer);
       return;
@@ -118,13 +150,16 @@ export function deliver(
     case "garbage":
       return send(res, {
         status: 200,
-        headers: { "Content-Type": TEXT_HTML },
+        headers: planned.http10 ? planned.headers : { "Content-Type": TEXT_HTML },
         body: context.garbage(fault.bytes ?? 2048),
+        ...(planned.http10 && { http10: true as const }),
       });
     case "truncated": {
-      // The header promises the whole answer; the connection then closes halfway through the body.
-      res.writeHead(planned.status, withLength(planned));
+      // The connection closes halfway through the body: an HTTP/1.1 answer has promised the whole (its length),
+      // an HTTP/1.0 one without a length just ends early.
       const half = planned.body.subarray(0, Math.floor(planned.body.length / 2));
+      if (planned.http10) return send(res, { ...planned, body: half });
+      res.writeHead(planned.status, withLength(planned));
       res.write(half, () => res.socket?.destroy());
       return;
     }

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Clock } from "./clock.js";
+import { DeviceGeneration, defaultIdentity, type Protocol } from "./deviceGeneration.js";
 import { FaultSwitch, type Fault, type FaultKind } from "./faults.js";
 import type { Language } from "./languages.js";
 import type { ModelId } from "./models.js";
@@ -13,8 +14,9 @@ import { SolarDay, type InverterValues } from "./solarDay.js";
 export type { NightBehaviour, PikoSimulatorOptions } from "./simulatorOptions.js";
 
 /**
- * A simulated old-generation PIKO on 127.0.0.1: its status page at `/index.fhtml` (and `/`) behind HTTP Basic
- * auth, asked for every path like the device does; values from a SolarDay on an injected clock; asleep at night;
+ * A simulated PIKO on 127.0.0.1: an old-generation one's status page at `/index.fhtml` (and `/`) behind HTTP
+ * Basic auth, asked for every path like the device does, or a newer one's dxs.json API or MP plus documents
+ * (`protocol`, deviceGeneration.ts); values from a SolarDay on an injected clock; asleep at night;
  * faults on demand. The device's web server handles one exchange at a time (piko.md), so requests are answered
  * one after another: a hanging answer holds up the next, as on the real thing.
  */
@@ -61,6 +63,10 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
   readonly name: string;
   readonly rs485Address: number;
   readonly nightBehaviour: NightBehaviour;
+  /** Which interface it speaks: the old status page, the dxs.json API or MP plus XML (deviceGeneration.ts). */
+  readonly protocol: Protocol;
+  /** The dxs.json or MP plus answers; null for the old generation. */
+  private readonly generation: DeviceGeneration | null;
   /** The day curve behind the page: `simulator.day.valuesAt(clock.now())` is what the page shows. */
   readonly day: SolarDay;
   private readonly clock: Clock;
@@ -101,6 +107,20 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
       ...(resolved.startTotalKwh !== undefined && { startTotalKwh: resolved.startTotalKwh }),
       ...(resolved.utcOffsetHours !== undefined && { utcOffsetHours: resolved.utcOffsetHours }),
     });
+    this.protocol = resolved.protocol;
+    const identity = defaultIdentity(this.protocol, this.day.model, this.name, seed);
+    this.generation =
+      resolved.protocol === "html"
+        ? null
+        : new DeviceGeneration({
+            protocol: resolved.protocol,
+            model: this.day.model,
+            identity: resolved.serial === undefined ? identity : { ...identity, serial: resolved.serial },
+            rs485Address: this.rs485Address,
+            utcOffsetHours: this.day.utcOffsetHours,
+            homeLoadW: resolved.homeLoadW,
+            epochMs: this.clock.now(),
+          });
   }
 
   /**
@@ -229,7 +249,7 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? "GET";
-    const path = (req.url ?? "/").split("?", 1)[0]!;
+    const [path = "/", query = ""] = (req.url ?? "/").split("?", 2);
     const values = this.valuesNow();
     if (values === null) {
       this.counts.asleep += 1;
@@ -240,7 +260,10 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     const fault = this.faults.draw();
     if (fault !== null) this.counts.faulted += 1;
     const shown = fault?.kind === "total" ? { ...values, energyTotalKwh: fault.kwh } : values;
-    const { outcome, planned } = this.plan(req.headers.authorization, method, path, shown);
+    const { outcome, planned } =
+      this.generation === null
+        ? this.plan(req.headers.authorization, method, path, shown)
+        : this.planNewer(this.generation, method, path, query, shown);
     // A page with a false total is still a whole page: the bridge has to see that the number is wrong.
     const intact = fault === null || fault.kind === "slow" || fault.kind === "drip" || fault.kind === "total";
     if (intact && outcome === "page") this.counts.pages += 1;
@@ -275,6 +298,28 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
       outcome: "page",
       planned: { status: 200, headers: { "Content-Type": TEXT_HTML }, body: this.render(values) },
     };
+  }
+
+  /** A newer device: no login; its paths (dxs.json or the MP plus documents), GET and HEAD only. */
+  private planNewer(
+    generation: DeviceGeneration,
+    method: string,
+    path: string,
+    query: string,
+    values: InverterValues,
+  ): { outcome: ExchangeInfo["outcome"]; planned: PlannedResponse } {
+    const planned = generation.answer(path, new URLSearchParams(query), values, this.clock.now());
+    if (planned === null) {
+      this.counts.notFound += 1;
+      return { outcome: "not-found", planned: errorResponse(404, "Not Found") };
+    }
+    if (method !== "GET" && method !== "HEAD") {
+      return {
+        outcome: "not-allowed",
+        planned: errorResponse(405, "Method Not Allowed", { Allow: "GET, HEAD" }),
+      };
+    }
+    return { outcome: "page", planned };
   }
 
   private statusResponse(status: number): PlannedResponse {

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { AcceleratedClock, systemClock, type Clock } from "./clock.js";
 import { DAY_MS, type DaySchedule } from "./dayCurve.js";
+import { isProtocol, PROTOCOLS, type Protocol } from "./deviceGeneration.js";
 import { parseFaultSpec, type Fault } from "./faults.js";
 import { isLanguage, LANGUAGES, type Language } from "./languages.js";
 import { isModelId, MODEL_IDS, type ModelId } from "./models.js";
@@ -21,7 +22,7 @@ import { SITE_UTC_OFFSET_HOURS, type SolarDay } from "./solarDay.js";
 export const SIMULATE_USAGE =
   "simulate [--port N] [--model 10.1|8.3|5.5|4.2|3.6|3.0] [--language de|en|nl] [--speed X] [--name NAME] " +
   "[--username U] [--password P] [--start HH:MM|ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N] " +
-  "[--night silent|refuse] [--bind 127.0.0.1|0.0.0.0]";
+  "[--night silent|refuse] [--bind 127.0.0.1|0.0.0.0] [--protocol html|dxs|mpplus] [--home-load W]";
 
 const OPTIONS = {
   port: { type: "string" },
@@ -37,6 +38,8 @@ const OPTIONS = {
   bind: { type: "string" },
   seed: { type: "string" },
   night: { type: "string" },
+  protocol: { type: "string" },
+  "home-load": { type: "string" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -56,6 +59,8 @@ interface SimulateSettings {
   nightBehaviour: NightBehaviour;
   /** 127.0.0.1 unless the simulator runs as a container module. */
   bind: "127.0.0.1" | "0.0.0.0";
+  protocol: Protocol;
+  homeLoadW: number;
 }
 
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -172,6 +177,8 @@ export function parseSimulateArguments(argv: string[], nowMs: number): SimulateS
       (t): NightBehaviour | null => (t === "silent" || t === "refuse" ? t : null),
       "silent or refuse",
     ),
+    protocol: check("protocol", "html", (t) => (isProtocol(t) ? t : null), `one of ${PROTOCOLS.join(", ")}`),
+    homeLoadW: check("home-load", 0, (t) => wholeNumber(t, 0, 50_000), "a household load in W, 0-50000"),
   };
   if (given.fault !== undefined) {
     try {
@@ -252,13 +259,16 @@ export async function simulateCommand(
     password: settings.password,
     seed: settings.seed,
     nightBehaviour: settings.nightBehaviour,
+    protocol: settings.protocol,
+    homeLoadW: settings.homeLoadW,
   });
   simulator.setFault(settings.fault);
   const url = await simulator.start(settings.port, settings.bind);
   const now = simulated.now();
   const state = simulator.day.stateAt(now);
+  const where = { html: "/index.fhtml", dxs: "/api/dxs.json", mpplus: "/all.xml" }[settings.protocol];
   log(
-    `PIKO ${settings.model} simulator at ${url}/index.fhtml (user ${settings.username}, language ` +
+    `PIKO ${settings.model} simulator at ${url}${where} (user ${settings.username}, language ` +
       `${settings.language}, name ${settings.name}, RS485 ${settings.rs485Address}); simulated time ` +
       `${new Date(now).toISOString()} x${settings.speed}, now ${state}; at night ` +
       `${settings.nightBehaviour}; fault ${settings.fault?.kind ?? "none"}`,

@@ -1,4 +1,5 @@
 import type { Clock } from "./clock.js";
+import { isProtocol, PROTOCOLS, type Protocol } from "./deviceGeneration.js";
 import { isLanguage, LANGUAGES, type Language } from "./languages.js";
 import { isModelId, MODEL_IDS, type ModelId } from "./models.js";
 import { DEVICE_NAME } from "./pageRenderer.js";
@@ -33,10 +34,18 @@ export interface PikoSimulatorOptions {
   startTotalKwh?: number;
   /** Site local time, hours east of UTC; default +1. */
   utcOffsetHours?: number;
+  /** The device generation: old status page (`html`, default), dxs.json API (`dxs`) or MP plus XML (`mpplus`). */
+  protocol?: Protocol;
+  /** Serial number the dxs and MP plus devices name themselves by; default made from the seed. */
+  serial?: string;
+  /** Household load behind a consumption meter (dxs home consumption ids), W; default 0: no meter fitted. */
+  homeLoadW?: number;
 }
 
-export type ResolvedOptions = Required<Omit<PikoSimulatorOptions, "startTotalKwh" | "utcOffsetHours">> &
-  Pick<PikoSimulatorOptions, "startTotalKwh" | "utcOffsetHours">;
+export type ResolvedOptions = Required<
+  Omit<PikoSimulatorOptions, "startTotalKwh" | "utcOffsetHours" | "serial">
+> &
+  Pick<PikoSimulatorOptions, "startTotalKwh" | "utcOffsetHours" | "serial">;
 
 /** The options with their defaults; throws one RangeError naming every bad setting. */
 export function resolveOptions(options: PikoSimulatorOptions): ResolvedOptions {
@@ -52,8 +61,12 @@ export function resolveOptions(options: PikoSimulatorOptions): ResolvedOptions {
     nightBehaviour: options.nightBehaviour ?? "silent",
     startTotalKwh: options.startTotalKwh,
     utcOffsetHours: options.utcOffsetHours,
+    protocol: options.protocol ?? "html",
+    serial: options.serial,
+    homeLoadW: options.homeLoadW ?? 0,
   };
-  const { model, language, name, rs485Address, username, nightBehaviour, seed } = resolved;
+  const { model, language, name, rs485Address, username, nightBehaviour, seed, protocol, serial, homeLoadW } =
+    resolved;
   const problems = [
     !isModelId(model) && `model must be one of ${MODEL_IDS.join(", ")}`,
     !isLanguage(language) && `language must be one of ${LANGUAGES.join(", ")}`,
@@ -63,6 +76,10 @@ export function resolveOptions(options: PikoSimulatorOptions): ResolvedOptions {
     (username === "" || username.includes(":")) && "username must be non-empty and without ':'",
     nightBehaviour !== "silent" && nightBehaviour !== "refuse" && "nightBehaviour must be silent or refuse",
     !Number.isInteger(seed) && "seed must be a whole number",
+    !isProtocol(protocol) && `protocol must be one of ${PROTOCOLS.join(", ")}`,
+    serial !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(serial) && "serial must be 1-32 letters or digits",
+    !(Number.isFinite(homeLoadW) && homeLoadW >= 0 && homeLoadW <= 50_000) &&
+      "homeLoadW must be 0 to 50000 W",
   ].filter((problem): problem is string => problem !== false);
   if (problems.length > 0) throw new RangeError(`invalid PIKO simulator options: ${problems.join("; ")}`);
   return resolved;

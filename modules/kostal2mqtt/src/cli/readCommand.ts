@@ -4,13 +4,14 @@ import { loadConfig } from "../config/loadConfig.js";
 import { InverterError } from "../piko/errors.js";
 import { InvalidInverterAddress, statusPageUrl } from "../piko/inverterAddress.js";
 import { InverterClient } from "../piko/inverterClient.js";
+import { isProtocolSetting, PROTOCOL_SETTINGS } from "../piko/protocolProbe.js";
 import { sanitiseInverterId } from "../reading/reading.js";
 import { serialiseReading } from "../reading/serialise.js";
 import { UsageError, type CommandIo } from "./io.js";
 
 /**
- * `read [--url URL] [--username U] [--password P] [--id ID]`: one live poll, printed as one JSON line. Defaults
- * come from KOSTAL_HOST, KOSTAL_USERNAME, KOSTAL_PASSWORD (prefer the environment for the password: arguments are
+ * `read [--url URL] [--username U] [--password P] [--id ID] [--protocol P]`: one live poll, printed as one JSON
+ * line. Defaults come from KOSTAL_HOST, KOSTAL_USERNAME, KOSTAL_PASSWORD, KOSTAL_PROTOCOL (prefer the environment for the password: arguments are
  * visible to other users of the machine). Unreachable, refused or unreadable: one clear line, exit 1.
  */
 export async function readCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -21,6 +22,7 @@ export async function readCommand(argv: string[], io: CommandIo): Promise<number
       username: { type: "string" },
       password: { type: "string" },
       id: { type: "string" },
+      protocol: { type: "string" },
     },
   });
   const config = loadConfig(io.env);
@@ -33,8 +35,14 @@ export async function readCommand(argv: string[], io: CommandIo): Promise<number
     if (error instanceof InvalidInverterAddress) throw new UsageError(`--url: ${error.message}`);
     throw error;
   }
+  const protocol = values.protocol ?? config.kostal.protocol;
+  if (!isProtocolSetting(protocol))
+    throw new UsageError(`--protocol must be one of ${PROTOCOL_SETTINGS.join(", ")}`);
+  const configuredId = values.id ?? (config.kostal.id || undefined);
   const client = new InverterClient({
-    id: sanitiseInverterId(values.id ?? (config.kostal.id || url.hostname)),
+    id: sanitiseInverterId(configuredId ?? url.hostname),
+    idFromDevice: configuredId === undefined,
+    protocol,
     url,
     credentials: {
       username: values.username ?? config.kostal.username,

@@ -6,11 +6,12 @@ export const USAGE = `Usage: kostal2mqtt <command> [options]
 Commands:
   run [--print-config]             run the bridge (IoT Edge module, or readings on stdout); settings from the environment
   parse FILE [--id ID]             print the reading of a saved PIKO status page as one JSON line
-  read [--url URL] [--username U] [--password P] [--id ID]
-                                   poll an inverter once (defaults: KOSTAL_HOST, KOSTAL_USERNAME, KOSTAL_PASSWORD)
+  read [--url URL] [--username U] [--password P] [--id ID] [--protocol auto|html|dxs|mpplus]
+                                   poll an inverter once (defaults: KOSTAL_HOST, KOSTAL_USERNAME, KOSTAL_PASSWORD,
+                                   KOSTAL_PROTOCOL; without an id a dxs or MP plus device is named by its serial)
   simulate [--port N] [--model 10.1|8.3|5.5|4.2|3.6|3.0] [--language de|en|nl] [--speed X] [--name NAME]
            [--username U] [--password P] [--start HH:MM|ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N]
-           [--night silent|refuse] [--bind 127.0.0.1|0.0.0.0]
+           [--night silent|refuse] [--bind 127.0.0.1|0.0.0.0] [--protocol html|dxs|mpplus] [--home-load W]
                                    run the PIKO simulator on 127.0.0.1 (port 0: any free port)
   healthcheck [--ready]            ask the running bridge's health server (HEALTH_PORT) for /healthz or /readyz
   schema                           print the JSON Schema of a reading

@@ -4,11 +4,15 @@
  * runtime.
  */
 
+import type { ProtocolSetting } from "../piko/protocolProbe.js";
+
 export interface InverterSettings {
   host: string;
   username: string;
   password: string;
   enabled: boolean;
+  /** The interface the inverter speaks, or `auto` to find out (also when absent). */
+  protocol?: ProtocolSetting;
 }
 
 export interface BridgeSettings {

@@ -1,3 +1,4 @@
+import type { ProtocolSetting } from "../piko/protocolProbe.js";
 import type { BridgeSettings, InverterSettings } from "./bridgeSettings.js";
 import { inverterId } from "./formats.js";
 import { INVERTER_ENTRY, inverterFieldProblem, isInverterKey } from "./inverterSettings.js";
@@ -91,6 +92,10 @@ function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): In
     username: (entry.username as string | undefined) ?? inherited?.username ?? defaults.username,
     password: (entry.password as string | undefined) ?? inherited?.password ?? defaults.password,
     enabled,
+    protocol:
+      (entry.protocol as ProtocolSetting | undefined) ??
+      inherited?.protocol ??
+      INVERTER_ENTRY.protocol.default,
   };
 }
 
@@ -126,7 +131,9 @@ export function publicInverters(
 ): Json {
   const value: Json = {};
   for (const id of reportedBefore) if (!inverters.has(id)) value[id] = null;
-  for (const [id, s] of inverters) value[id] = { host: s.host, username: s.username, enabled: s.enabled };
+  for (const [id, s] of inverters) {
+    value[id] = { host: s.host, username: s.username, enabled: s.enabled, protocol: s.protocol ?? "auto" };
+  }
   return value;
 }
 

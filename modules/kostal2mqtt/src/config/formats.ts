@@ -66,6 +66,15 @@ export function optional(format: Format): Format {
   };
 }
 
+/** One of a few words, exactly as written (a list of choices keeps it on the function for documents). */
+export function oneOf(choices: readonly string[]): Format & { readonly choices: readonly string[] } {
+  const format = (value: unknown): void => {
+    if (typeof value !== "string" || !choices.includes(value))
+      throw new Error(`must be one of ${choices.join(", ")}`);
+  };
+  return Object.assign(format, { choices });
+}
+
 /** An inverter's address: host, host:port or http(s)://host:port, without credentials. */
 export const inverterHost: Format = (value) => {
   if (typeof value !== "string") throw new Error("must be text");

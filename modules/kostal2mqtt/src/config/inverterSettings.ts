@@ -1,5 +1,6 @@
 import type { InverterSettings } from "./bridgeSettings.js";
-import { flag, inverterHost, printableText, type Format } from "./formats.js";
+import { PROTOCOL_SETTINGS } from "../piko/protocolProbe.js";
+import { flag, inverterHost, oneOf, printableText, type Format } from "./formats.js";
 
 /**
  * One inverter to poll, described once: the environment's inverter (KOSTAL_HOST, KOSTAL_USERNAME,
@@ -14,7 +15,7 @@ export interface EntryRule {
   sensitive?: true;
 }
 
-/** The keys of a twin entry `{host, username, password, enabled}` and their rules. */
+/** The keys of a twin entry `{host, username, password, enabled, protocol}` and their rules. */
 export const INVERTER_ENTRY = {
   host: { doc: "the inverter: host, host:port or http://host:port", format: inverterHost },
   username: {
@@ -29,6 +30,11 @@ export const INVERTER_ENTRY = {
     sensitive: true,
   },
   enabled: { doc: "whether the inverter is polled", format: flag, default: true },
+  protocol: {
+    doc: "the interface the inverter speaks: auto (found out once, and again after a firmware update changed it), html (the old status page), dxs (web UI 6 and later, PIKO BA) or mpplus (PIKO MP plus)",
+    format: oneOf(PROTOCOL_SETTINGS),
+    default: "auto",
+  },
 } as const satisfies Record<keyof InverterSettings, EntryRule>;
 
 export type InverterKey = keyof typeof INVERTER_ENTRY;

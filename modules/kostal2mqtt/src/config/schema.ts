@@ -11,6 +11,7 @@ import {
   printableText,
   publishTopic,
 } from "./formats.js";
+import type { ProtocolSetting } from "../piko/protocolProbe.js";
 import { INVERTER_ENTRY } from "./inverterSettings.js";
 
 export type { EdgeConfig } from "./edgeSchema.js";
@@ -30,6 +31,7 @@ export interface AppConfig {
     id: string;
     username: string;
     password: string;
+    protocol: ProtocolSetting;
     timeoutSeconds: number;
   };
   scrapeIntervalSeconds: number;
@@ -110,6 +112,14 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       sensitive: true,
       live: true,
       twin: "inverters.<id>.password",
+    },
+    protocol: {
+      doc: "The interface the inverter speaks: auto (found out at the first poll, and again after a firmware update changed it), html (the old status page), dxs (web UI 6 and later, PIKO BA) or mpplus (PIKO MP plus)",
+      format: INVERTER_ENTRY.protocol.format,
+      default: INVERTER_ENTRY.protocol.default,
+      env: "KOSTAL_PROTOCOL",
+      live: true,
+      twin: "inverters.<id>.protocol",
     },
     timeoutSeconds: {
       doc: "Seconds the inverter has to answer a request, body included",

@@ -5,7 +5,9 @@
  * readable, with its own PageFormat message.
  */
 
-export type PikoFormat = "html" | "dxs" | "mpplus";
+/** The PIKO interfaces: the old status page, the dxs.json API (web UI >= 6) and MP plus XML documents. */
+export const PIKO_FORMATS = ["html", "dxs", "mpplus"] as const;
+export type PikoFormat = (typeof PIKO_FORMATS)[number];
 
 const HEAD = 2048;
 const BOM = /^\uFEFF/;

@@ -1,13 +1,33 @@
 import { Agent } from "node:http";
 import { toReading, type Reading } from "../reading/reading.js";
-import { fetchStatusPage, DEFAULT_FETCH_LIMITS, type Credentials, type FetchLimits } from "./pageFetcher.js";
+import type { PikoFormat } from "./detectFormat.js";
+import { fetchDxsPoll } from "./dxs/dxsFetcher.js";
+import { fetchMpplusPoll } from "./mpplus/mpplusFetcher.js";
+import {
+  fetchStatusPage,
+  DEFAULT_FETCH_LIMITS,
+  type Credentials,
+  type DeviceEdges,
+  type FetchLimits,
+} from "./pageFetcher.js";
+import { ProtocolProbe, type ProtocolPoll, type ProtocolSetting } from "./protocolProbe.js";
 import { parseStatusPage } from "./statusPage.js";
 
 export interface InverterClientOptions {
   /** The inverter id used in readings and topics, `[a-z0-9_-]`. */
   id: string;
+  /**
+   * The id was not configured (made from the host): a device that names itself (dxs, MP plus: its serial) is
+   * called by that name in its readings instead.
+   */
+  idFromDevice?: boolean;
+  /** The status page URL (`http://host/index.fhtml`); the other interfaces are asked at its origin. */
   url: URL;
   credentials: Credentials;
+  /** Which interface the device speaks; `auto` finds out (protocolProbe.ts). Default `html`, the old page. */
+  protocol?: ProtocolSetting;
+  /** Told when `auto` detects the interface (once, and again when it changes). */
+  onProtocolDetected?: (protocol: PikoFormat, previous: PikoFormat | null) => void;
   limits?: FetchLimits;
   now?: () => number;
 }
@@ -19,36 +39,59 @@ export interface PollResult {
 }
 
 /**
- * One inverter's status page as readings: fetch and parse, nothing more. The PIKO's web server manages one
- * connection at a time and falls over when hammered (piko.md), so the client keeps one socket alive and never
- * opens a second (reads asked for together queue on it); that polls do not pile up at all is the inverter's
- * loop's job (runtime/inverterLoop.ts), which shares one read between its schedule and `readNow`.
+ * One inverter's readings over whichever interface it speaks: fetch and read, nothing more. The PIKO's web
+ * server manages one connection at a time and falls over when hammered (piko.md), so the client keeps at most one
+ * socket and runs its reads one after another (a dxs poll's requests too: reads asked for together queue here);
+ * that polls do not pile up at all is the inverter's loop's job (runtime/inverterLoop.ts).
  */
 export class InverterClient {
   readonly id: string;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
   private readonly abort = new AbortController();
+  private readonly probe: ProtocolProbe;
+  /** The read in progress (or settled): the next one starts after it. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: InverterClientOptions) {
     this.id = options.id;
+    this.probe = new ProtocolProbe(
+      options.protocol ?? "html",
+      (protocol) => this.fetchWith(protocol),
+      options.onProtocolDetected,
+    );
   }
 
   /** The inverter's current reading; rejects with InverterUnreachable, InverterAuth or PageFormat. */
-  async read(): Promise<PollResult> {
-    const { url, credentials, limits = DEFAULT_FETCH_LIMITS, now = Date.now } = this.options;
-    const page = await fetchStatusPage(url, credentials, {
-      limits,
-      agent: this.agent,
-      signal: this.abort.signal,
-      now,
-    });
-    const content = parseStatusPage(page.html);
-    return { reading: toReading(content, this.id, page.answeredAtMs), warnings: content.warnings };
+  read(): Promise<PollResult> {
+    const next = this.queue.then(() => this.readOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** Cancels a request in flight and closes the kept-alive socket. */
   close(): void {
     this.abort.abort();
     this.agent.destroy();
+  }
+
+  private async readOnce(): Promise<PollResult> {
+    const poll = await this.probe.read();
+    const id = this.options.idFromDevice === true && poll.deviceId !== null ? poll.deviceId : this.id;
+    return { reading: toReading(poll.content, id, poll.answeredAtMs), warnings: poll.content.warnings };
+  }
+
+  private async fetchWith(protocol: PikoFormat): Promise<ProtocolPoll> {
+    const { url, credentials, limits = DEFAULT_FETCH_LIMITS, now = Date.now } = this.options;
+    const edges: DeviceEdges = { limits, agent: this.agent, signal: this.abort.signal, now };
+    switch (protocol) {
+      case "dxs":
+        return fetchDxsPoll(url, edges);
+      case "mpplus":
+        return fetchMpplusPoll(url, edges);
+      case "html": {
+        const page = await fetchStatusPage(url, credentials, edges);
+        return { content: parseStatusPage(page.html), deviceId: null, answeredAtMs: page.answeredAtMs };
+      }
+    }
   }
 }

@@ -64,29 +64,39 @@ function translate(
   return new InverterUnreachable(`${describe(url)} ${reason}`, { cause: error });
 }
 
-function checkStatus(response: Response, url: URL): void {
+function checkStatus(response: Response, url: URL, what: string, withLogin: boolean): void {
   const status = response.status;
   if (status === 200) return;
+  if ((status === 401 || status === 403) && !withLogin) {
+    // A request without credentials (dxs, MP plus) met a login: not the interface asked for (the old PIKO asks
+    // for one on every path), rather than wrong credentials.
+    throw new PageFormat(`expected ${what} at ${url.pathname}, found a login request (HTTP ${status})`);
+  }
   if (status === 401 || status === 403) {
     throw new InverterAuth(
       `${describe(url)} refused the credentials (HTTP ${status}): check KOSTAL_USERNAME/PASSWORD`,
     );
   }
   if (status >= 500)
-    throw new InverterUnreachable(`${describe(url)} answered HTTP ${status} instead of its page`);
+    throw new InverterUnreachable(`${describe(url)} answered HTTP ${status} instead of ${what}`);
   if (status >= 300 && status < 400) {
     const location = response.headers.get("location") ?? "nowhere";
     throw new PageFormat(
-      `expected the status page at ${url.pathname}, found a redirect (HTTP ${status}) to ${location}`,
+      `expected ${what} at ${url.pathname}, found a redirect (HTTP ${status}) to ${location}`,
     );
   }
-  throw new PageFormat(`expected the status page at ${url.pathname}, found HTTP ${status}`);
+  throw new PageFormat(`expected ${what} at ${url.pathname}, found HTTP ${status}`);
 }
 
-async function readCapped(response: Response, limits: FetchLimits, abort: () => void): Promise<Buffer> {
+async function readCapped(
+  response: Response,
+  limits: FetchLimits,
+  what: string,
+  abort: () => void,
+): Promise<Buffer> {
+  // No Content-Length (the dxs API's HTTP/1.0 answers end when the connection closes): only the count below caps it.
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  const tooLarge = () =>
-    new PageFormat(`expected a status page of at most ${limits.maxBytes} bytes, found more`);
+  const tooLarge = () => new PageFormat(`expected ${what} of at most ${limits.maxBytes} bytes, found more`);
   if (declared > limits.maxBytes) {
     abort();
     throw tooLarge();
@@ -105,17 +115,38 @@ async function readCapped(response: Response, limits: FetchLimits, abort: () => 
   return Buffer.concat(chunks, size);
 }
 
+/** One GET to an inverter: what is asked for, how it is told apart in messages, and the shared edges. */
+export interface InverterRequest {
+  /** Basic auth, which the old status page needs; the dxs API and MP plus documents are read without. */
+  credentials?: Credentials;
+  accept: string;
+  /** What the answer should be, for messages: "the status page", "a dxs.json answer". */
+  what: string;
+  /** latin1 for the old page (it declares ISO-8859-1), utf8 for JSON and XML. */
+  encoding: BufferEncoding;
+  limits?: FetchLimits;
+  agent?: Agent;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** The edges every request to one device shares: its one socket's agent, its cancel signal, limits and clock. */
+export type DeviceEdges = Pick<InverterRequest, "agent" | "signal" | "limits" | "now" | "credentials">;
+
+export interface FetchedText {
+  text: string;
+  /** When the inverter's answer began (epoch ms): the measurement time. */
+  answeredAtMs: number;
+}
+
 /**
- * Fetches an old PIKO's status page with Basic auth, a timeout over the whole exchange and a size cap, and decodes
- * it as latin1 (the page declares ISO-8859-1). Throws InverterUnreachable, InverterAuth or PageFormat.
+ * Fetches one answer of an inverter with a timeout over the whole exchange (body included) and a size cap; a
+ * body without Content-Length is read until the device closes the connection. Throws InverterUnreachable,
+ * InverterAuth or PageFormat.
  */
-export async function fetchStatusPage(
-  url: URL,
-  credentials: Credentials,
-  options: { limits?: FetchLimits; agent?: Agent; signal?: AbortSignal; now?: () => number } = {},
-): Promise<FetchedPage> {
-  const limits = options.limits ?? DEFAULT_FETCH_LIMITS;
-  const now = options.now ?? Date.now;
+export async function fetchInverterText(url: URL, request: InverterRequest): Promise<FetchedText> {
+  const limits = request.limits ?? DEFAULT_FETCH_LIMITS;
+  const now = request.now ?? Date.now;
   const controller = new AbortController();
   let timedOut = false;
   let readingBody = false;
@@ -124,26 +155,48 @@ export async function fetchStatusPage(
     controller.abort();
   }, limits.timeoutMs);
   const onOuterAbort = () => controller.abort();
-  options.signal?.addEventListener("abort", onOuterAbort);
-  const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+  request.signal?.addEventListener("abort", onOuterAbort);
+  // A client closed before this request started (a dxs poll's second request, a queued read) cancels it too.
+  if (request.signal?.aborted === true) controller.abort();
+  const headers: Record<string, string> = { accept: request.accept };
+  if (request.credentials) {
+    const { username, password } = request.credentials;
+    headers["authorization"] = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  }
   try {
     const response = await fetch(url.href, {
-      headers: { authorization, accept: "text/html" },
+      headers,
       redirect: "manual",
       compress: false,
-      agent: options.agent,
+      agent: request.agent,
       signal: controller.signal,
     });
     const answeredAtMs = now();
-    checkStatus(response, url);
+    checkStatus(response, url, request.what, request.credentials !== undefined);
     readingBody = true;
-    const body = await readCapped(response, limits, () => controller.abort());
-    return { html: body.toString("latin1"), answeredAtMs };
+    const body = await readCapped(response, limits, request.what, () => controller.abort());
+    return { text: body.toString(request.encoding), answeredAtMs };
   } catch (error) {
     controller.abort(); // frees the socket of an answer we did not read to its end
     throw translate(error, url, limits, timedOut, readingBody);
   } finally {
     clearTimeout(timer);
-    options.signal?.removeEventListener("abort", onOuterAbort);
+    request.signal?.removeEventListener("abort", onOuterAbort);
   }
+}
+
+/** Fetches an old PIKO's status page with Basic auth, decoded as latin1 (the page declares ISO-8859-1). */
+export async function fetchStatusPage(
+  url: URL,
+  credentials: Credentials,
+  options: { limits?: FetchLimits; agent?: Agent; signal?: AbortSignal; now?: () => number } = {},
+): Promise<FetchedPage> {
+  const { text, answeredAtMs } = await fetchInverterText(url, {
+    ...options,
+    credentials,
+    accept: "text/html",
+    what: "the status page",
+    encoding: "latin1",
+  });
+  return { html: text, answeredAtMs };
 }

@@ -12,6 +12,8 @@ export const PLAUSIBLE: Readonly<Record<Unit, { readonly min: number; readonly m
   A: { min: -1_000, max: 1_000 },
   kWh: { min: 0, max: 10_000_000 },
   Hz: { min: 40, max: 70 },
+  // A battery's temperature in a house or a garage, with room for a faulty one to be reported as it is.
+  "°C": { min: -40, max: 120 },
   "%": { min: 0, max: 100 },
   // cos phi; a device that writes it signed (inductive/capacitive) is within -1 .. 1 too.
   "": { min: -1, max: 1 },

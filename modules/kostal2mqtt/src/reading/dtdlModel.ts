@@ -114,6 +114,8 @@ export function dtdlModel(): Record<string, unknown> {
                 { name: "username", schema: "string" },
                 { name: "password", schema: "string" },
                 { name: "enabled", schema: "boolean" },
+                // auto, html, dxs or mpplus (config/inverterSettings.ts checks it)
+                { name: "protocol", schema: "string" },
               ],
             },
           },

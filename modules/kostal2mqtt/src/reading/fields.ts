@@ -30,6 +30,12 @@ export const UNITS = {
   A: { quantity: "current", dtdl: { semantic: "Current", unit: "ampere" }, homeAssistant: "current" },
   kWh: { quantity: "energy", dtdl: { semantic: "Energy", unit: "kilowattHour" }, homeAssistant: "energy" },
   Hz: { quantity: "frequency", dtdl: { semantic: "Frequency", unit: "hertz" }, homeAssistant: "frequency" },
+  "°C": {
+    quantity: "temperature",
+    suffix: "c",
+    dtdl: { semantic: "Temperature", unit: "degreeCelsius" },
+    homeAssistant: "temperature",
+  },
   "%": { quantity: "ratio", suffix: "pct", dtdl: null, homeAssistant: null },
   /** cos phi has no unit: its key is the quantity's name, and Home Assistant gets no unit_of_measurement. */
   "": { quantity: "power_factor", suffix: "", dtdl: null, homeAssistant: "power_factor" },
@@ -77,6 +83,11 @@ interface FieldSpec {
   readonly counter: boolean;
   /** Decimals Home Assistant shows (`suggested_display_precision`). */
   readonly displayPrecision: number;
+  /**
+   * false for what the inverter measures beyond its own PV conversion (the household, the battery): that goes on
+   * while the inverter sleeps, so a sleeping inverter's value is unknown (null), not 0.0. Default true.
+   */
+  readonly stopsWhenAsleep?: false;
   /** Where the old status page shows the value; absent for a value only the newer interfaces (dxs, MP plus) give. */
   readonly page?: {
     /** The row among the energy rows (Aktuell, Gesamtenergie, Tagesenergie) or within a String/L block. */
@@ -104,6 +115,25 @@ interface SlotBlockSpec {
 }
 
 const VOLTAGE_LABELS = ["Spannung", "voltage", "spanning"] as const;
+
+/** Home consumption: what the household uses now, where it comes from, and its counters. */
+function homeFields() {
+  const power = <Key extends string>(key: Key, description: string) =>
+    ({ key, unit: "W", description, counter: false, displayPrecision: 0, stopsWhenAsleep: false }) as const;
+  const energy = <Key extends string>(key: Key, description: string) =>
+    ({ key, unit: "kWh", description, counter: true, displayPrecision: 2 }) as const;
+  return [
+    power("home_consumption_w", "Power the household uses now"),
+    power("home_from_pv_w", "Household power covered by the PV generator now"),
+    power("home_from_battery_w", "Household power covered by the battery now"),
+    power("home_from_grid_w", "Household power drawn from the grid now"),
+    power("self_consumption_w", "PV power used in the household now"),
+    energy("home_consumption_today_kwh", "Energy the household used since the inverter's start of day"),
+    energy("home_consumption_total_kwh", "Energy the household used over the meter's lifetime"),
+    energy("self_consumption_today_kwh", "PV energy used in the household since the inverter's start of day"),
+    energy("self_consumption_total_kwh", "PV energy used in the household over the meter's lifetime"),
+  ] as const;
+}
 
 /** The table, in the order fields are written in a reading. */
 const FIELD_TABLE = [
@@ -223,6 +253,40 @@ const FIELD_TABLE = [
     counter: false,
     displayPrecision: 0,
   },
+  // The household behind an energy meter the inverter reads, and a PIKO BA's battery (dxs.json only).
+  ...homeFields(),
+  {
+    key: "battery_voltage_v",
+    unit: "V",
+    description: "Battery voltage",
+    counter: false,
+    displayPrecision: 1,
+    stopsWhenAsleep: false,
+  },
+  {
+    key: "battery_current_a",
+    unit: "A",
+    description: "Battery current, charging or discharging (the device gives no sign)",
+    counter: false,
+    displayPrecision: 2,
+    stopsWhenAsleep: false,
+  },
+  {
+    key: "battery_temperature_c",
+    unit: "°C",
+    description: "Battery temperature",
+    counter: false,
+    displayPrecision: 1,
+    stopsWhenAsleep: false,
+  },
+  {
+    key: "battery_soc_pct",
+    unit: "%",
+    description: "Battery state of charge",
+    counter: false,
+    displayPrecision: 0,
+    stopsWhenAsleep: false,
+  },
 ] as const satisfies ReadonlyArray<DeviceFieldSpec | SlotBlockSpec>;
 
 type KeysOf<Entry> = Entry extends { readonly key: infer Key extends string }
@@ -247,6 +311,8 @@ export interface MeasurementField {
   readonly description: string;
   /** Instantaneous values read 0.0 when the inverter shows its off placeholder (`x x x`); counters never do. */
   readonly instantaneous: boolean;
+  /** An instantaneous value that is 0.0 while the inverter sleeps (its own power, voltages, currents). */
+  readonly zeroWhenAsleep: boolean;
   /** Which DC string (dc) or AC phase (phase) slot the field belongs to; absent for whole-device fields. */
   readonly slot?: { readonly group: SlotGroup; readonly index: SlotIndex };
   /** Where the old status page shows it; undefined for a value only the newer interfaces give. */
@@ -282,6 +348,7 @@ function field(
     quantity: unit.quantity,
     description: slot ? spec.description.replace("#", String(slot.index)) : spec.description,
     instantaneous: !spec.counter,
+    zeroWhenAsleep: !spec.counter && spec.stopsWhenAsleep !== false,
     ...(slot && { slot: { group: slot.group, index: slot.index } }),
     page: spec.page,
     dtdl: unit.dtdl,

@@ -50,10 +50,11 @@ const STATUS_PATTERNS: ReadonlyArray<readonly [RegExp, InverterStatus]> = [
   [/^(anfahren|starting|start ?up|opstarten)$/, "starting"],
   [/\bmpp\b/, "feeding_mpp"],
   [/(abgeregelt|limited|begrensd)/, "feeding_limited"],
-  [/^(einspeisen|supply|feed[- ]?in|toevoer|teruglevering)$/, "feeding"],
+  // MP plus documents write their state in English: `Feeding` (inferred), `Standby` (seen, not feeding).
+  [/^(einspeisen|supply|feed[- ]?in|feeding|toevoer|teruglevering)$/, "feeding"],
   [/(dc.?spannung.*niedrig|dc.?voltage.*low|dc.?spanning.*laag)/, "dc_voltage_low"],
   [/(isolationsmessung|insulation|isolatie)/, "insulation_measurement"],
-  [/^(warten|waiting|wachten)$/, "waiting"],
+  [/^(warten|waiting|wachten|standby)$/, "waiting"],
 ];
 
 export function classifyStatus(statusText: string): InverterStatus {

@@ -192,6 +192,11 @@ export class Bridge implements BridgeControl {
         id,
         url: statusPageUrl(settings.host),
         credentials: { username: settings.username, password: settings.password },
+        protocol: settings.protocol ?? "auto",
+        onProtocolDetected: (protocol, previous) =>
+          options.log.info(
+            `inverter ${id}: speaks ${protocol}${previous === null ? "" : ` (it spoke ${previous} before)`}`,
+          ),
         limits: options.limits,
         now: this.now,
       });
@@ -227,7 +232,11 @@ export class Bridge implements BridgeControl {
 
 function sameSettings(a: InverterSettings, b: InverterSettings): boolean {
   return (
-    a.host === b.host && a.username === b.username && a.password === b.password && a.enabled === b.enabled
+    a.host === b.host &&
+    a.username === b.username &&
+    a.password === b.password &&
+    a.enabled === b.enabled &&
+    (a.protocol ?? "auto") === (b.protocol ?? "auto")
   );
 }
 

@@ -54,7 +54,9 @@ export class ReadingPublisher {
       status_text: "asleep (not answering)",
     };
     for (const field of MEASUREMENT_FIELDS) {
-      if (field.instantaneous && zero[field.key] !== undefined) zero[field.key] = 0;
+      if (!field.instantaneous || zero[field.key] === undefined) continue;
+      // The household and the battery do not sleep with the PV side: their value now is unknown, not 0.
+      zero[field.key] = field.zeroWhenAsleep ? 0 : null;
     }
     // Counters keep their last good value, never null or 0.
     zero.energy_total_kwh = this.guard.lastTotal(inverter) ?? last.energy_total_kwh ?? null;

@@ -3,8 +3,8 @@ import type { MeasurementKey } from "../../reading/fields.js";
 /**
  * The dxs ids of the newer PIKO API (web UI >= 6, PIKO BA) that the reading is made of (piko.md, "dxs.json").
  * The ids are KOSTAL's; which field each fills, and how its value is scaled into the field's unit, is written here
- * once. An id the field table has no field for yet (home consumption, battery, statistics) is not listed: it
- * joins this table together with its field.
+ * once. An id the field table has no field for yet (battery cycles and direction, operating hours)
+ * is not listed: it joins this table together with its field.
  */
 
 /** The operating status; its numbering is the reading's `status_code` (reading/status.ts). */
@@ -56,6 +56,23 @@ export const DXS_FIELD_IDS: readonly DxsFieldId[] = [
   { id: 67110400, key: "grid_frequency_hz", divisor: 1 },
   { id: 67110656, key: "cos_phi", divisor: 1 },
   { id: 67110144, key: "power_limitation_pct", divisor: 1 },
+  // Home: the household behind the energy meter the inverter reads. A device without a meter may answer 0 or
+  // garbage floats (piko-dxs/...-garbage-floats-no-sensor.json); the garbage is caught as implausible.
+  { id: 83887872, key: "home_consumption_w", divisor: 1 },
+  { id: 83886336, key: "home_from_pv_w", divisor: 1 },
+  { id: 83886592, key: "home_from_battery_w", divisor: 1 },
+  { id: 83886848, key: "home_from_grid_w", divisor: 1 },
+  { id: 83888128, key: "self_consumption_w", divisor: 1 },
+  // Statistics: the day's counters come in Wh, the lifetime ones in kWh.
+  { id: 251659010, key: "home_consumption_today_kwh", divisor: 1000 },
+  { id: 251659009, key: "home_consumption_total_kwh", divisor: 1 },
+  { id: 251659266, key: "self_consumption_today_kwh", divisor: 1000 },
+  { id: 251659265, key: "self_consumption_total_kwh", divisor: 1 },
+  // Battery (PIKO BA). Its current comes without a sign; the direction id is not read (its coding is unknown).
+  { id: 33556226, key: "battery_voltage_v", divisor: 1 },
+  { id: 33556238, key: "battery_current_a", divisor: 1 },
+  { id: 33556227, key: "battery_temperature_c", divisor: 1 },
+  { id: 33556229, key: "battery_soc_pct", divisor: 1 },
 ];
 
 export const FIELD_BY_ID: ReadonlyMap<number, DxsFieldId> = new Map(DXS_FIELD_IDS.map((f) => [f.id, f]));

@@ -1,10 +1,10 @@
-import { measurementField, type MeasurementKey } from "../../reading/fields.js";
+import { DEVICE_FIELDS, measurementField, type MeasurementKey } from "../../reading/fields.js";
 import { sanitiseInverterId, type PageContent } from "../../reading/reading.js";
 import { STATUS_CODES, type InverterStatus } from "../../reading/status.js";
 import { PageFormat } from "../errors.js";
 import { parseDxsAnswer, type DxsValue } from "./dxsAnswer.js";
 import { plausibleValue } from "../plausibleValues.js";
-import { DXS_IDENTITY_IDS, DXS_STATUS_ID, FIELD_BY_ID, type IdentityFact } from "./dxsIds.js";
+import { DXS_FIELD_IDS, DXS_IDENTITY_IDS, DXS_STATUS_ID, FIELD_BY_ID, type IdentityFact } from "./dxsIds.js";
 
 /**
  * Reads the answers of one poll of `/api/dxs.json` (one per planned request) into the content of a reading, the
@@ -86,6 +86,55 @@ function fieldValue(
   return plausibleValue(raw / divisor, unit, `${key} (dxs id ${id})`, warnings);
 }
 
+const PHASE_FIELD_IDS = DXS_FIELD_IDS.filter((f) => /^l[23]_/.test(f.key));
+
+/**
+ * A single-phase device answers `null` for the voltage of a phase it lacks, and 0 for its current and power
+ * (piko-dxs/...-1phase-null-L2L3-voltage.json): that phase is absent from the reading, as on the old page of a
+ * single-phase model, not a phase at 0 W.
+ */
+function dropMissingPhases(
+  entries: ReadonlyMap<number, DxsValue>,
+  values: Map<MeasurementKey, number | null>,
+): void {
+  for (const phase of ["l2", "l3"]) {
+    const voltage = PHASE_FIELD_IDS.find((f) => f.key === `${phase}_voltage_v`)!;
+    if (entries.get(voltage.id) !== null) continue;
+    for (const f of PHASE_FIELD_IDS) if (f.key.startsWith(`${phase}_`)) values.delete(f.key);
+  }
+}
+
+/** The fields every reading carries (the JSON Schema requires them), by their dxs id. */
+const REQUIRED_FIELD_IDS = DXS_FIELD_IDS.filter((f) => DEVICE_FIELDS.some((d) => d.key === f.key));
+
+/**
+ * A poll that asked for a required field and got no answer for it says so: the field is null with a warning
+ * (never left out, never 0). When neither the status nor the power nor the total came, nothing essential did:
+ * that is a format error, not a reading of nulls.
+ */
+function markMissingRequired(
+  unanswered: readonly number[],
+  entries: ReadonlyMap<number, DxsValue>,
+  values: Map<MeasurementKey, number | null>,
+  warnings: string[],
+): void {
+  const missing = REQUIRED_FIELD_IDS.filter((f) => unanswered.includes(f.id));
+  if (missing.length === 0) return;
+  const essential = [
+    DXS_STATUS_ID,
+    ...REQUIRED_FIELD_IDS.filter((f) => f.key !== "energy_today_kwh").map((f) => f.id),
+  ];
+  if (essential.every((id) => unanswered.includes(id) && !entries.has(id))) {
+    throw new PageFormat(
+      `expected the status, AC power or total yield in the dxs answers, found none of them (dxs ids ${essential.join(", ")})`,
+    );
+  }
+  for (const f of missing) {
+    values.set(f.key, null);
+    warnings.push(`${f.key} (dxs id ${f.id}): asked for, not answered`);
+  }
+}
+
 /**
  * The content of one poll's answers. `asked` (the ids the poll asked for) lets unanswered ids be named; without
  * it they are simply absent. Throws PageFormat when an answer is not dxs.json or no answer carries any id the
@@ -106,6 +155,7 @@ export function readDxsAnswers(texts: readonly string[], asked: readonly number[
     const field = FIELD_BY_ID.get(id);
     if (field) values.set(field.key, fieldValue(field.key, raw, field.divisor, warnings, id));
   }
+  dropMissingPhases(entries, values);
   const identity: Partial<Record<IdentityFact, string>> = {};
   for (const [fact, id] of Object.entries(DXS_IDENTITY_IDS) as Array<[IdentityFact, number]>) {
     const raw = entries.get(id);
@@ -122,6 +172,7 @@ export function readDxsAnswers(texts: readonly string[], asked: readonly number[
   if (unanswered.length > 0 && unknownToDevice) {
     warnings.push(`the device does not know dxs id(s) ${unanswered.join(", ")} (status code 1)`);
   }
+  markMissingRequired(unanswered, entries, values, warnings);
   return {
     model: identity.type !== undefined && /[a-z]/i.test(identity.type) ? identity.type : DXS_DEFAULT_MODEL,
     name: identity.name ?? "",
