@@ -1,4 +1,4 @@
-import { HEADER_FIELDS, HEADER_KEYS, MEASUREMENT_FIELDS } from "./fields.js";
+import { DEVICE_FIELDS, HEADER_FIELDS, HEADER_KEYS, MEASUREMENT_FIELDS } from "./fields.js";
 
 export const READING_SCHEMA_ID = "https://github.com/kostal2mqtt/kostal2mqtt/schema/reading.schema.json";
 
@@ -23,10 +23,9 @@ export function readingJsonSchema(): Record<string, unknown> {
       "One normalised reading of a KOSTAL PIKO inverter. Measurements are floats, always written with a decimal point.",
     type: "object",
     additionalProperties: false,
-    // Every reading has the header. A status page always shows the whole-device values too, but a dxs.json answer
-    // or an MP plus document carries only what was asked or sent (a day-statistics answer has no power), and a
-    // value the interface does not give is absent, never null or 0: so no measurement is required (issue 13).
-    required: [...HEADER_KEYS],
+    // Every reading has the header and the whole-device values (null when the answer read did not give them, as a
+    // day-statistics dxs.json answer gives no power); slots the model or the interface lacks are absent.
+    required: [...HEADER_KEYS, ...DEVICE_FIELDS.map((field) => field.key)],
     properties,
   };
 }

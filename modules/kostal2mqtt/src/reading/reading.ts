@@ -1,4 +1,5 @@
 import {
+  DEVICE_FIELDS,
   INVERTER_ID_PATTERN,
   MEASUREMENT_FIELDS,
   SCHEMA_VERSION,
@@ -43,6 +44,13 @@ export function isInverterId(text: string): boolean {
   return INVERTER_ID.test(text);
 }
 
+const DEVICE_KEYS = new Set<MeasurementKey>(DEVICE_FIELDS.map((field) => field.key));
+
+/**
+ * The reading of one page, answer or document. A slot the model (or the interface read) lacks is absent; the
+ * whole-device values (AC power, energy today, lifetime total) every inverter has are always there, null when this
+ * answer did not give them (a partial dxs.json answer, an MP plus document of events only): consumers see one shape.
+ */
 export function toReading(page: PageContent, inverter: string, measuredAtMs: number): Reading {
   if (!isInverterId(inverter)) throw new TypeError(`inverter id must match ${String(INVERTER_ID)}`);
   const status = classifyStatus(page.statusText);
@@ -59,8 +67,8 @@ export function toReading(page: PageContent, inverter: string, measuredAtMs: num
     status_text: page.statusText,
   };
   for (const field of MEASUREMENT_FIELDS) {
-    const value = page.values.get(field.key);
-    if (value !== undefined) reading[field.key] = value;
+    if (page.values.has(field.key)) reading[field.key] = page.values.get(field.key) ?? null;
+    else if (DEVICE_KEYS.has(field.key)) reading[field.key] = null;
   }
   return reading;
 }
