@@ -13,6 +13,7 @@ test("defaults are the PIKO's and the original script's", () => {
     username: "pvserver",
     password: "pvwr",
     timeoutSeconds: 5,
+    mirrorPort: 0,
   });
   assert.equal(config.scrapeIntervalSeconds, 10);
   assert.equal(config.logLevel, "info");

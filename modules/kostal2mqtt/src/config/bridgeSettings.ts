@@ -9,6 +9,8 @@ export interface InverterSettings {
   username: string;
   password: string;
   enabled: boolean;
+  /** Port on which the inverter's last reading is served in its own formats (mirror/); 0 or absent: off. */
+  mirrorPort?: number;
 }
 
 export interface BridgeSettings {

@@ -91,6 +91,7 @@ function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): In
     username: (entry.username as string | undefined) ?? inherited?.username ?? defaults.username,
     password: (entry.password as string | undefined) ?? inherited?.password ?? defaults.password,
     enabled,
+    mirrorPort: (entry.mirrorPort as number | undefined) ?? inherited?.mirrorPort ?? 0,
   };
 }
 
@@ -126,7 +127,8 @@ export function publicInverters(
 ): Json {
   const value: Json = {};
   for (const id of reportedBefore) if (!inverters.has(id)) value[id] = null;
-  for (const [id, s] of inverters) value[id] = { host: s.host, username: s.username, enabled: s.enabled };
+  for (const [id, s] of inverters)
+    value[id] = { host: s.host, username: s.username, enabled: s.enabled, mirrorPort: s.mirrorPort ?? 0 };
   return value;
 }
 

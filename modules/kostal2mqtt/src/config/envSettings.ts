@@ -14,6 +14,7 @@ export function envDefaults(config: AppConfig): EnvDefaults {
       username: config.kostal.username,
       password: config.kostal.password,
       enabled: true,
+      mirrorPort: config.kostal.mirrorPort,
     });
   }
   return {

@@ -1,5 +1,5 @@
 import type { InverterSettings } from "./bridgeSettings.js";
-import { flag, inverterHost, printableText, type Format } from "./formats.js";
+import { flag, inverterHost, numberBetween, printableText, type Format } from "./formats.js";
 
 /**
  * One inverter to poll, described once: the environment's inverter (KOSTAL_HOST, KOSTAL_USERNAME,
@@ -29,6 +29,10 @@ export const INVERTER_ENTRY = {
     sensitive: true,
   },
   enabled: { doc: "whether the inverter is polled", format: flag, default: true },
+  mirrorPort: {
+    doc: "port serving its last reading as /index.fhtml and /api/dxs.json to other tools; 0: off",
+    format: numberBetween(0, 65535, true),
+  },
 } as const satisfies Record<keyof InverterSettings, EntryRule>;
 
 export type InverterKey = keyof typeof INVERTER_ENTRY;
