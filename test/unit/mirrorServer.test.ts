@@ -78,6 +78,7 @@ test("dxs.json: the device's manner (text/plain, no Content-Length, closed), the
   assert.equal(status, 200);
   assert.equal(response.headers.get("content-type"), "text/plain");
   assert.equal(response.headers.get("content-length"), null);
+  assert.equal(response.headers.get("transfer-encoding"), null);
   assert.equal(response.headers.get("connection"), "close");
   const back = readDxsAnswers([text], [67109120, 251658754, 1]);
   assert.deepEqual(

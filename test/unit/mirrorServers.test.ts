@@ -14,6 +14,7 @@ import { createLogger } from "../../modules/kostal2mqtt/src/log/logger.js";
 import { MirrorServers } from "../../modules/kostal2mqtt/src/mirror/mirrorServers.js";
 import type { SettingsListener } from "../../modules/kostal2mqtt/src/runtime/bridgeControl.js";
 import { freePort } from "../support/mosquitto.js";
+import { RecordingOutput, runtimeHarness, settingsFor } from "../support/runtimeHarness.js";
 import { sampleReading } from "../support/sampleReading.js";
 
 /**
@@ -120,4 +121,26 @@ test("KOSTAL_MIRROR_PORT and the twin's mirrorPort: one rule, off by default, re
     enabled: true,
     mirrorPort: 8082,
   });
+});
+
+test("the bridge's read-only cache: the reading it published last, and every settings change as applied", async () => {
+  const output = new RecordingOutput("out");
+  const { bridge, clock, lines } = runtimeHarness([output]);
+  const applied: number[] = [];
+  const unsubscribe = bridge.onSettingsApplied((settings) => applied.push(settings.inverters.size));
+  bridge.onSettingsApplied(() => {
+    throw new Error("a broken listener");
+  });
+  assert.equal(bridge.lastReading("a"), null);
+  bridge.apply(settingsFor(["a", "b"]));
+  await clock.advance(10_000);
+  assert.deepEqual(bridge.lastReading("a"), output.readings.filter((r) => r.inverter === "a").at(-1));
+  assert.equal(bridge.lastReading("nobody"), null);
+  bridge.apply(settingsFor(["b"]));
+  assert.equal(bridge.lastReading("a"), null, "an inverter no longer polled has nothing to serve");
+  unsubscribe();
+  bridge.apply(settingsFor([]));
+  assert.deepEqual(applied, [2, 1]);
+  assert.ok(lines.some((line) => /\[ERR\].*a settings listener failed.*a broken listener/.test(line)));
+  await bridge.stop(100);
 });
