@@ -1,6 +1,9 @@
 import { DEVICE_FIELDS, slotFields, type PageField, type SlotGroup } from "../reading/fields.js";
 import type { Reading } from "../reading/reading.js";
 import { STATUS_CODES } from "../reading/status.js";
+import { PAGE_LANGUAGES, PAGE_WORDS, type PageLanguage, type PageWord } from "./pageWords.js";
+
+export { PAGE_LANGUAGES, type PageLanguage } from "./pageWords.js";
 
 /**
  * Writes a reading as an old PIKO status page (`/index.fhtml`), the inverse of statusPage.ts: to serve the last
@@ -14,52 +17,6 @@ import { STATUS_CODES } from "../reading/status.js";
  * null again. Text from the reading (model, name, status) is written with `&`, `<` and `>` escaped and characters
  * beyond latin1 as `?` (the page is ISO-8859-1); the device itself only shows `[A-Za-z0-9]` names.
  */
-
-export const PAGE_LANGUAGES = ["de", "en", "nl"] as const;
-export type PageLanguage = (typeof PAGE_LANGUAGES)[number];
-
-/** The words of the page that are not a value's label (those are in the field table), as the captures show them. */
-const WORDS: Readonly<Record<PageLanguage, Readonly<Record<string, string>>>> = {
-  de: {
-    acPower: "AC-Leistung",
-    energy: "Energie",
-    status: "Status",
-    pvGenerator: "PV-Generator",
-    outputPower: "Ausgangsleistung",
-    rs485: "RS485 Kommunikation",
-    inverter: "Wechselrichter",
-    update: "Anzeigen/Aktualisieren",
-    history: "Historie",
-    info: "Infoseite",
-    settings: "Einstellungen",
-  },
-  en: {
-    acPower: "AC power",
-    energy: "energy",
-    status: "status",
-    pvGenerator: "PV generator",
-    outputPower: "output power",
-    rs485: "RS485 communication",
-    inverter: "inverter",
-    update: "display/update",
-    history: "history",
-    info: "info page",
-    settings: "settings",
-  },
-  nl: {
-    acPower: "AC-vermogen",
-    energy: "energie",
-    status: "status",
-    pvGenerator: "PV-generator",
-    outputPower: "uitgangsvermogen",
-    rs485: "RS485-communicatie",
-    inverter: "omvormer",
-    update: "weergeven/actualiseren",
-    history: "geschiedenis",
-    info: "informatiepagina",
-    settings: "instellingen",
-  },
-};
 
 const FONT = "Arial,Helvetica,Geneva,Sans-serif,sans-serif";
 const VALUE_CELL = '<td width="70" align="right" bgcolor="#FFFFFF">';
@@ -80,7 +37,7 @@ function escapeText(text: string): string {
 }
 
 class PageWriter {
-  private readonly words: Readonly<Record<string, string>>;
+  private readonly words: Readonly<Record<PageWord, string>>;
   private readonly languageIndex: number;
   private readonly off: boolean;
 
@@ -88,7 +45,7 @@ class PageWriter {
     private readonly reading: Reading,
     language: PageLanguage,
   ) {
-    this.words = WORDS[language];
+    this.words = PAGE_WORDS[language];
     this.languageIndex = PAGE_LANGUAGES.indexOf(language);
     this.off = reading.status_code === STATUS_CODES.off;
   }
@@ -161,10 +118,10 @@ class PageWriter {
       "<tr>",
       '<td width="190"></td>',
       '<td colspan="2">',
-      `  <b>${words["acPower"]}</b></td>`,
+      `  <b>${words.acPower}</b></td>`,
       "<td>&nbsp</td>",
       "<td>",
-      `  <b>${words["energy"]}</b></td></tr>`,
+      `  <b>${words.energy}</b></td></tr>`,
       '<tr><td height="10"></td></tr>',
       "",
       "<tr>",
@@ -186,7 +143,7 @@ class PageWriter {
       "<tr>",
       '<td width="190"></td>',
       '<td width="100">',
-      `  ${words["status"]}</td>`,
+      `  ${words.status}</td>`,
       '<td colspan="4">',
       `  ${escapeText(this.reading.status_text)}</td>`,
       "<td>&nbsp</td></tr>",
@@ -200,10 +157,10 @@ class PageWriter {
       "<tr>",
       '<td width="190"></td>',
       '<td colspan="2">',
-      `  <b>${words["pvGenerator"]}</b></td>`,
+      `  <b>${words.pvGenerator}</b></td>`,
       '<td width="140">&nbsp</td>',
       '<td colspan="2">',
-      `  <b>${words["outputPower"]}</b></td>`,
+      `  <b>${words.outputPower}</b></td>`,
       '<td width="30">&nbsp</td>',
       "<td>&nbsp</td></tr>",
       '<tr><td height="10"></td></tr>',
@@ -285,13 +242,13 @@ class PageWriter {
       '<table cellspacing="0" cellpadding="0" width="770">',
       '<tr><td width="190"></td>',
       '<td><font face="Arial,Helvetica,Geneva,Sans-serif">',
-      `<b>${words["rs485"]}</b></td></tr>`,
+      `<b>${words.rs485}</b></td></tr>`,
       '<tr><td height="8"></td></tr>',
       '<tr><td width="190"></td>',
       '<td><font face="Arial,Helvetica,Geneva,Sans-serif">',
-      `${words["inverter"]}&nbsp`,
+      `${words.inverter}&nbsp`,
       `<input type="Text" name="edWrNr" value="${this.reading.rs485_address}" size="3" maxlength="3">`,
-      `<input type="submit" value="${words["update"]}">`,
+      `<input type="submit" value="${words.update}">`,
       '</td></tr><tr><td height="10"></td></tr>',
       "</table>",
       "</td></tr></table></font>",
@@ -302,12 +259,12 @@ class PageWriter {
       '<tr><td width="190"></td>',
       '<td width="330">',
       `<font face="${FONT}">`,
-      `<a href="LogDaten.dat">${words["history"]}</a>`,
+      `<a href="LogDaten.dat">${words.history}</a>`,
       "&nbsp &nbsp &nbsp",
-      `<a href="Info.fhtml">${words["info"]}</a></font></td>`,
+      `<a href="Info.fhtml">${words.info}</a></font></td>`,
       '<td align="right">',
       `<font face="${FONT}">`,
-      `<a href="Solar2.fhtml">${words["settings"]}</a></font></td>`,
+      `<a href="Solar2.fhtml">${words.settings}</a></font></td>`,
       '<td width="50"></td>',
       "</tr></table></font>",
       "</form>",
