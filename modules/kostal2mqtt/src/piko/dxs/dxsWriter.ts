@@ -60,9 +60,10 @@ function entryJson(reading: Reading, id: number): string | undefined {
 /**
  * A float as the device's `%f` prints it: 6 decimals. Multiplied back by a divisor (kWh to Wh), a value may carry
  * a binary rounding error in its last bits, which the 6 decimals drop, so the reader divides back to the same value.
+ * A reading's numbers are finite (its readers and guard see to that), so this is always a JSON number.
  */
 function deviceFloat(value: number): string {
-  return Number.isFinite(value) ? value.toFixed(6) : "null";
+  return value.toFixed(6);
 }
 
 /** The answer body for a query, from a reading. */
