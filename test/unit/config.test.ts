@@ -14,6 +14,7 @@ test("defaults are the PIKO's and the original script's", () => {
     password: "pvwr",
     protocol: "auto",
     timeoutSeconds: 5,
+    mirrorPort: 0,
   });
   assert.equal(config.scrapeIntervalSeconds, 10);
   assert.equal(config.logLevel, "info");

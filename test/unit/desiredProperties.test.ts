@@ -38,7 +38,7 @@ test("without desired properties the environment's defaults apply, acknowledged 
     ad: "default (SCRAPE_INTERVAL)",
   });
   assert.deepEqual(evaluation.reported.inverters?.value, {
-    env: { host: "192.168.0.40", username: "pvserver", enabled: true, protocol: "auto" },
+    env: { host: "192.168.0.40", username: "pvserver", enabled: true, protocol: "auto", mirrorPort: 0 },
   });
 });
 

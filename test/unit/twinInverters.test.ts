@@ -32,7 +32,7 @@ test("an empty inverters map keeps the environment's inverter, acknowledged as a
   assert.equal(evaluation.reported.inverters?.av, 2);
   assert.match(evaluation.reported.inverters?.ad ?? "", /no inverter in the twin; default \(KOSTAL_HOST\)/);
   assert.deepEqual(evaluation.reported.inverters?.value, {
-    dach: { host: "127.0.0.1:9", username: "pvserver", enabled: true, protocol: "auto" },
+    dach: { host: "127.0.0.1:9", username: "pvserver", enabled: true, protocol: "auto", mirrorPort: 0 },
   });
 });
 
@@ -147,7 +147,7 @@ test("the reported inverters value deletes (null) what it showed before and no l
   const evaluation = desired.patch({ $version: 2, inverters: { garage: { host: "127.0.0.1:10" } } });
   assert.deepEqual(evaluation?.reported.inverters?.value, {
     dach: null,
-    garage: { host: "127.0.0.1:10", username: "pvserver", enabled: true, protocol: "auto" },
+    garage: { host: "127.0.0.1:10", username: "pvserver", enabled: true, protocol: "auto", mirrorPort: 0 },
   });
 });
 

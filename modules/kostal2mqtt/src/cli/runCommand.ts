@@ -12,6 +12,7 @@ import type { AppConfig, HealthConfig } from "../config/schema.js";
 import type { EdgeController } from "../controllers/edgeController.js";
 import { StateFile } from "../lib/stateFile.js";
 import { createLogger, Redactor, type Logger } from "../log/logger.js";
+import { MirrorServers } from "../mirror/mirrorServers.js";
 import type { HealthServer } from "../observability/healthServer.js";
 import { ConsoleOutput } from "../outputs/consoleOutput.js";
 import type { Entry } from "../outputs/deliveryQueue.js";
@@ -29,8 +30,9 @@ import type { CommandIo } from "./io.js";
  * with neither, readings go to standard output.
  *
  * The composition root of the bridge: the outputs, the bridge over them (the inverters' loops and the one
- * fan-out), the controllers over the bridge (module twin and direct methods; the health server). The controller
- * listens before the first poll; at the stop, the steering ends first, then the bridge flushes its outputs.
+ * fan-out), the controllers over the bridge (module twin and direct methods; the health server; the mirror
+ * servers, which serve each inverter's last reading to other tools). The controller and the mirrors listen
+ * before the first poll; at the stop, the steering ends first, the mirrors close, then the bridge flushes.
  */
 export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { "print-config": { type: "boolean" } } });
@@ -82,6 +84,13 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   } else {
     bridge = bridgeWith(outputs.length > 0 ? outputs : [new ConsoleOutput(io.stdout)]);
   }
+  const mirrors = new MirrorServers({
+    bind: config.mirror.bind,
+    cache: bridge,
+    now: io.now,
+    log: log.child("mirror"),
+  });
+  mirrors.start();
   // The environment's inverter is polled at once; under IoT Edge the twin's settings replace it when they come.
   controller?.start();
   bridge.apply(defaults);
@@ -92,6 +101,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   await io.untilStopped();
   log.info("stopping: flushing outputs");
   controller?.stop();
+  await mirrors.stop();
   await bridge.stop(STOP_DEADLINE_MS);
   await health?.stop();
   return 0;

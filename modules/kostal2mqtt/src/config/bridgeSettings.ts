@@ -13,6 +13,8 @@ export interface InverterSettings {
   enabled: boolean;
   /** The interface the inverter speaks, or `auto` to find out (also when absent). */
   protocol?: ProtocolSetting;
+  /** Port on which the inverter's last reading is served in its own formats (mirror/); 0 or absent: off. */
+  mirrorPort?: number;
 }
 
 export interface BridgeSettings {

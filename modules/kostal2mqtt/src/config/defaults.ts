@@ -47,3 +47,16 @@ export function jittered(ms: number, random: () => number = Math.random): number
 
 /** Reconnect backoff of the outputs' clients (edgeHub session), first pause and cap. */
 export const RECONNECT_BACKOFF = Object.freeze({ baseMs: 1000, capMs: 60_000 });
+
+/**
+ * The mirror servers (mirror/): how old the last reading may grow before it is no longer served (a few polls:
+ * a reading that old is no longer the inverter's present), and the bounds that keep a misbehaving consumer from
+ * costing memory: connections at once, request head and POST body sizes, and time to send a request.
+ */
+export const MIRROR_LIMITS = Object.freeze({
+  staleAfterPolls: 3,
+  maxConnections: 16,
+  maxHeaderBytes: 8 * 1024,
+  maxBodyBytes: 1024,
+  requestTimeoutMs: 5000,
+});

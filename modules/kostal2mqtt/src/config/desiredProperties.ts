@@ -96,6 +96,7 @@ function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): In
       (entry.protocol as ProtocolSetting | undefined) ??
       inherited?.protocol ??
       INVERTER_ENTRY.protocol.default,
+    mirrorPort: (entry.mirrorPort as number | undefined) ?? inherited?.mirrorPort ?? 0,
   };
 }
 
@@ -132,7 +133,13 @@ export function publicInverters(
   const value: Json = {};
   for (const id of reportedBefore) if (!inverters.has(id)) value[id] = null;
   for (const [id, s] of inverters) {
-    value[id] = { host: s.host, username: s.username, enabled: s.enabled, protocol: s.protocol ?? "auto" };
+    value[id] = {
+      host: s.host,
+      username: s.username,
+      enabled: s.enabled,
+      protocol: s.protocol ?? "auto",
+      mirrorPort: s.mirrorPort ?? 0,
+    };
   }
   return value;
 }

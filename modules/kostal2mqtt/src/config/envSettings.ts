@@ -15,6 +15,7 @@ export function envDefaults(config: AppConfig): EnvDefaults {
       password: config.kostal.password,
       enabled: true,
       protocol: config.kostal.protocol,
+      mirrorPort: config.kostal.mirrorPort,
     });
   }
   return {

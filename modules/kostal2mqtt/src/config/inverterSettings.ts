@@ -1,6 +1,6 @@
 import type { InverterSettings } from "./bridgeSettings.js";
 import { PROTOCOL_SETTINGS } from "../piko/protocolProbe.js";
-import { flag, inverterHost, oneOf, printableText, type Format } from "./formats.js";
+import { flag, inverterHost, numberBetween, oneOf, printableText, type Format } from "./formats.js";
 
 /**
  * One inverter to poll, described once: the environment's inverter (KOSTAL_HOST, KOSTAL_USERNAME,
@@ -15,7 +15,7 @@ export interface EntryRule {
   sensitive?: true;
 }
 
-/** The keys of a twin entry `{host, username, password, enabled, protocol}` and their rules. */
+/** The keys of a twin entry `{host, username, password, enabled, protocol, mirrorPort}` and their rules. */
 export const INVERTER_ENTRY = {
   host: { doc: "the inverter: host, host:port or http://host:port", format: inverterHost },
   username: {
@@ -34,6 +34,10 @@ export const INVERTER_ENTRY = {
     doc: "the interface the inverter speaks: auto (found out once, and again after a firmware update changed it), html (the old status page), dxs (web UI 6 and later, PIKO BA) or mpplus (PIKO MP plus)",
     format: oneOf(PROTOCOL_SETTINGS),
     default: "auto",
+  },
+  mirrorPort: {
+    doc: "port serving its last reading as /index.fhtml and /api/dxs.json to other tools; 0: off",
+    format: numberBetween(0, 65535, true),
   },
 } as const satisfies Record<keyof InverterSettings, EntryRule>;
 

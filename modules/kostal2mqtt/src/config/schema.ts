@@ -33,13 +33,19 @@ export interface AppConfig {
     password: string;
     protocol: ProtocolSetting;
     timeoutSeconds: number;
+    mirrorPort: number;
   };
   scrapeIntervalSeconds: number;
   logLevel: LogLevel;
   mqtt: MqttConfig;
   site: SiteConfig;
   health: HealthConfig;
+  mirror: MirrorConfig;
   edge: EdgeConfig;
+}
+
+export interface MirrorConfig {
+  bind: string;
 }
 
 export interface HealthConfig {
@@ -126,6 +132,14 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       format: numberBetween(0.5, 60, false),
       default: 5,
       env: "KOSTAL_TIMEOUT",
+    },
+    mirrorPort: {
+      doc: "Port serving the inverter's last reading as /index.fhtml and /api/dxs.json, so that other tools read it instead of the inverter; 0 turns it off",
+      format: INVERTER_ENTRY.mirrorPort.format,
+      default: 0,
+      env: "KOSTAL_MIRROR_PORT",
+      live: true,
+      twin: "inverters.<id>.mirrorPort",
     },
   },
   scrapeIntervalSeconds: {
@@ -283,6 +297,14 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       format: ipAddress,
       default: "127.0.0.1",
       env: "HEALTH_BIND",
+    },
+  },
+  mirror: {
+    bind: {
+      doc: "Address the inverters' mirror ports listen on (KOSTAL_MIRROR_PORT, twin mirrorPort)",
+      format: ipAddress,
+      default: "127.0.0.1",
+      env: "MIRROR_BIND",
     },
   },
   logLevel: {

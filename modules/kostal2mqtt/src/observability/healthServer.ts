@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { closeServer, listenOrSay, serverOrigin } from "../lib/localServer.js";
 import type { Logger } from "../log/logger.js";
 import type { BridgeControl } from "../runtime/bridgeControl.js";
 import { readiness } from "./readiness.js";
@@ -39,33 +40,15 @@ export class HealthServer {
     // Health probes open a connection per check; none may hold the process open at stop.
     server.keepAliveTimeout = 1000;
     server.requestTimeout = 5000;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, bind, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? "error";
-      log.error(`health server cannot listen on ${bind}:${port} (${code}); /healthz and /readyz are off`);
-      return;
-    }
-    server.on("error", (error) => log.warn("health server", error));
+    if (!(await listenOrSay(server, port, bind, "health server", log))) return;
     this.server = server;
-    log.info(
-      `health server on http://${bind.includes(":") ? `[${bind}]` : bind}:${this.port}/healthz and /readyz`,
-    );
+    log.info(`health server on ${serverOrigin(bind, this.port)}/healthz and /readyz`);
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (server === null) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await closeServer(server);
   }
 
   private answer(request: IncomingMessage, response: ServerResponse): void {

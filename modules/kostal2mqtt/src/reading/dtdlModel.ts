@@ -116,6 +116,7 @@ export function dtdlModel(): Record<string, unknown> {
                 { name: "enabled", schema: "boolean" },
                 // auto, html, dxs or mpplus (config/inverterSettings.ts checks it)
                 { name: "protocol", schema: "string" },
+                { name: "mirrorPort", schema: "integer" },
               ],
             },
           },

@@ -96,6 +96,8 @@ interface FieldSpec {
     readonly labels: readonly string[];
     /** The PIKO writes whole numbers (0) or up to this many decimals; anything else is unreadable, not guessed. */
     readonly decimals: number;
+    /** Zero is written as a bare `0`, not with its decimals (the daily energy: piko.md). */
+    readonly bareZero?: true;
   };
   /**
    * The key in the original script's document; `state: true` on the value whose > 0 is the slot's `state`. Absent
@@ -143,7 +145,7 @@ const FIELD_TABLE = [
     description: "AC power fed in now",
     counter: false,
     displayPrecision: 0,
-    page: { row: 0, labels: ["Aktuell", "current", "actueel"], decimals: 0 },
+    page: { row: 0, labels: ["aktuell", "current", "actueel"], decimals: 0 },
     legacy: { name: "actual" },
   },
   {
@@ -152,7 +154,7 @@ const FIELD_TABLE = [
     description: "Energy fed in since the inverter's own start of day",
     counter: true,
     displayPrecision: 2,
-    page: { row: 2, labels: ["Tagesenergie", "daily energy", "dagenergie"], decimals: 2 },
+    page: { row: 2, labels: ["Tagesenergie", "daily energy", "dagenergie"], decimals: 2, bareZero: true },
     legacy: { name: "daily" },
   },
   {

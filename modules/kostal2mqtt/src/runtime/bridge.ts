@@ -7,7 +7,13 @@ import { InverterClient, type PollResult } from "../piko/inverterClient.js";
 import type { FetchLimits } from "../piko/pageFetcher.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
-import type { BridgeControl, ReadNowOutcome, StatusListener } from "./bridgeControl.js";
+import type {
+  BridgeControl,
+  ReadingCache,
+  ReadNowOutcome,
+  SettingsListener,
+  StatusListener,
+} from "./bridgeControl.js";
 import type { BackoffLimits, InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
 import { InverterLoop, type InverterLoopListener, type PageSource } from "./inverterLoop.js";
 import { OutputFanOut } from "./outputFanOut.js";
@@ -42,12 +48,13 @@ const FAILING = new Set(["unreachable", "auth_error", "format_error"]);
  * state changes, events) to every output and to the controllers that subscribed. Settings (interval, inverters)
  * apply live: a changed inverter is restarted, a removed one stopped.
  */
-export class Bridge implements BridgeControl {
+export class Bridge implements BridgeControl, ReadingCache {
   private readonly loops = new Map<string, { loop: InverterLoop; settings: InverterSettings }>();
   private currentPollIntervalMs = 10_000;
   private readonly lastSummary = new Map<string, number>();
   private readonly lastStatusAt = new Map<string, number>();
   private readonly statusListeners = new Set<StatusListener>();
+  private readonly settingsListeners = new Set<SettingsListener>();
   private readonly now: () => number;
   private readonly outputs: OutputFanOut;
   private readonly publisher: ReadingPublisher;
@@ -108,6 +115,22 @@ export class Bridge implements BridgeControl {
     }
     // Many inverters: their polls are spread over the interval instead of all firing in the same tick.
     started.forEach((loop, index) => loop.start((index * pollIntervalMs) / started.length));
+    for (const listener of this.settingsListeners) {
+      try {
+        listener(settings);
+      } catch (error) {
+        this.options.log.error("a settings listener failed (a bug); the bridge goes on", error);
+      }
+    }
+  }
+
+  lastReading(inverter: string): Reading | null {
+    return this.loops.has(inverter) ? this.publisher.last(inverter) : null;
+  }
+
+  onSettingsApplied(listener: SettingsListener): () => void {
+    this.settingsListeners.add(listener);
+    return () => this.settingsListeners.delete(listener);
   }
 
   async readNow(inverter?: string): Promise<ReadNowOutcome[] | undefined> {

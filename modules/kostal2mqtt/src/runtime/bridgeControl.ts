@@ -2,6 +2,7 @@ import type { BridgeSettings } from "../config/bridgeSettings.js";
 import type { InverterError } from "../piko/errors.js";
 import type { PollResult } from "../piko/inverterClient.js";
 import type { BridgeEvent, InverterStatusReport, OutputHealth } from "../ports/output.js";
+import type { Reading } from "../reading/reading.js";
 
 /** One inverter's answer to `readNow`: its result, or its typed error. */
 export interface ReadNowOutcome {
@@ -35,4 +36,18 @@ export interface BridgeControl {
    * then while it stays); returns the unsubscribe function.
    */
   onInverterStatus(listener: StatusListener): () => void;
+}
+
+export type SettingsListener = (settings: BridgeSettings) => void;
+
+/**
+ * What the bridge knows that a server of its readings may read (mirror/): the last reading it published of each
+ * inverter, and the settings as they are applied. Read-only: nothing here polls or changes anything.
+ */
+export interface ReadingCache {
+  readonly pollIntervalMs: number;
+  /** The reading last published to the outputs of an inverter, or null before its first. */
+  lastReading(inverter: string): Reading | null;
+  /** Calls `listener` with the settings each time they are applied; returns the unsubscribe function. */
+  onSettingsApplied(listener: SettingsListener): () => void;
 }

@@ -64,6 +64,11 @@ export class ReadingPublisher {
     this.sink.publishReading(zero);
   }
 
+  /** The reading last published of an inverter (checked, or its zero at sleep), or null. */
+  last(inverter: string): Reading | null {
+    return this.lastPublished.get(inverter) ?? null;
+  }
+
   forget(inverter: string): void {
     this.lastPublished.delete(inverter);
     this.lastWarnings.delete(inverter);
