@@ -12,6 +12,7 @@ test("defaults are the PIKO's and the original script's", () => {
     id: "",
     username: "pvserver",
     password: "pvwr",
+    inverters: "",
     timeoutSeconds: 5,
   });
   assert.equal(config.scrapeIntervalSeconds, 10);

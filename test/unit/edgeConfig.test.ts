@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { edgeConnection } from "../../modules/kostal2mqtt/src/config/edgeSchema.js";
 import {
-  ConfigError,
   configSettings,
   loadConfig,
   redactedConfig,
 } from "../../modules/kostal2mqtt/src/config/loadConfig.js";
 import { isEdgeEnvironment } from "../../modules/kostal2mqtt/src/outputs/edgeHub/moduleClientFactory.js";
+import { configProblems } from "../support/configProblems.js";
 
 /**
  * The IoT Edge variables (edgeAgent's IOTEDGE_*, a connection string for simulators, the CA file) enter through
@@ -32,15 +32,7 @@ const EDGE_AGENT = {
   RuntimeLogLevel: "info",
 };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 test("edgeAgent's variables load, and make the process an IoT Edge module", () => {
   const config = loadConfig(EDGE_AGENT);

@@ -3,20 +3,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ConfigError, configSettings, loadConfig } from "../../modules/kostal2mqtt/src/config/loadConfig.js";
+import { configSettings, loadConfig } from "../../modules/kostal2mqtt/src/config/loadConfig.js";
 import { runCli } from "../../modules/kostal2mqtt/src/cli/runCli.js";
+import { configProblems } from "../support/configProblems.js";
 
 /** Start-up configuration as templates and operators write it: empty lines, certificate files, the health port. */
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 test("an empty variable means 'not set' for every setting: the default stays in force", () => {
   const empty = Object.fromEntries(configSettings().map((setting) => [setting.env, ""]));

@@ -9,6 +9,8 @@ export interface InverterSettings {
   username: string;
   password: string;
   enabled: boolean;
+  /** Read through the host's web server, which shows this RS485 bus address (old PIKOs on one bus). */
+  rs485Address?: number;
 }
 
 export interface BridgeSettings {

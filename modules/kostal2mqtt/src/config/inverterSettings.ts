@@ -1,9 +1,10 @@
 import type { InverterSettings } from "./bridgeSettings.js";
-import { flag, inverterHost, printableText, type Format } from "./formats.js";
+import { flag, inverterHost, numberBetween, printableText, type Format } from "./formats.js";
 
 /**
  * One inverter to poll, described once: the environment's inverter (KOSTAL_HOST, KOSTAL_USERNAME,
- * KOSTAL_PASSWORD) and every entry of the module twin's `inverters` map are checked by these rules.
+ * KOSTAL_PASSWORD), every entry of KOSTAL_INVERTERS and of the module twin's `inverters` map are checked by these
+ * rules.
  */
 export interface EntryRule {
   doc: string;
@@ -14,7 +15,7 @@ export interface EntryRule {
   sensitive?: true;
 }
 
-/** The keys of a twin entry `{host, username, password, enabled}` and their rules. */
+/** The keys of an entry `{host, username, password, enabled, rs485Address}` and their rules. */
 export const INVERTER_ENTRY = {
   host: { doc: "the inverter: host, host:port or http://host:port", format: inverterHost },
   username: {
@@ -29,6 +30,10 @@ export const INVERTER_ENTRY = {
     sensitive: true,
   },
   enabled: { doc: "whether the inverter is polled", format: flag, default: true },
+  rs485Address: {
+    doc: "the inverter's RS485 bus address (1-255): read through the web server at `host`, which shows that address",
+    format: numberBetween(1, 255, true),
+  },
 } as const satisfies Record<keyof InverterSettings, EntryRule>;
 
 export type InverterKey = keyof typeof INVERTER_ENTRY;

@@ -5,6 +5,7 @@ import { EDGE_SCHEMA, type EdgeConfig } from "./edgeSchema.js";
 import {
   inverterId,
   ipAddress,
+  jsonText,
   numberBetween,
   optional,
   optionalCoordinate,
@@ -30,6 +31,8 @@ export interface AppConfig {
     id: string;
     username: string;
     password: string;
+    /** JSON text of the `inverters` map (checked entry by entry in envSettings.ts), or empty. */
+    inverters: string;
     timeoutSeconds: number;
   };
   scrapeIntervalSeconds: number;
@@ -110,6 +113,18 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       sensitive: true,
       live: true,
       twin: "inverters.<id>.password",
+    },
+    inverters: {
+      doc: 'Several inverters: a JSON object like the twin\'s `inverters`, e.g. {"roof":{"host":"10.0.0.5"},"garage":{"host":"10.0.0.6","rs485Address":2}}; instead of KOSTAL_HOST; or KOSTAL_INVERTERS_FILE',
+      format: optional(
+        jsonText("an object mapping inverter ids to {host, username, password, enabled, rs485Address}"),
+      ),
+      default: "",
+      env: "KOSTAL_INVERTERS",
+      // Entries may hold passwords: redacted whole in errors and dumps, and may come from a mounted file.
+      sensitive: true,
+      live: true,
+      twin: "inverters",
     },
     timeoutSeconds: {
       doc: "Seconds the inverter has to answer a request, body included",
