@@ -1,5 +1,6 @@
 import { Agent } from "node:http";
 import { toReading, type Reading } from "../reading/reading.js";
+import { busAddressForm, checkShownAddress } from "./busAddress.js";
 import { fetchStatusPage, DEFAULT_FETCH_LIMITS, type Credentials, type FetchLimits } from "./pageFetcher.js";
 import { parseStatusPage } from "./statusPage.js";
 
@@ -10,6 +11,10 @@ export interface InverterClientOptions {
   credentials: Credentials;
   limits?: FetchLimits;
   now?: () => number;
+  /** The connection to share with other inverters behind the same web server (see webServerLine.ts); it stays open. */
+  agent?: Agent;
+  /** Read the inverter at this RS485 bus address through the web server at `url` (posting `edWrNr`). */
+  rs485Address?: number;
 }
 
 export interface PollResult {
@@ -26,29 +31,34 @@ export interface PollResult {
  */
 export class InverterClient {
   readonly id: string;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+  private readonly agent: Agent;
+  private readonly ownsAgent: boolean;
   private readonly abort = new AbortController();
 
   constructor(private readonly options: InverterClientOptions) {
     this.id = options.id;
+    this.ownsAgent = options.agent === undefined;
+    this.agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
   }
 
   /** The inverter's current reading; rejects with InverterUnreachable, InverterAuth or PageFormat. */
   async read(): Promise<PollResult> {
-    const { url, credentials, limits = DEFAULT_FETCH_LIMITS, now = Date.now } = this.options;
+    const { url, credentials, limits = DEFAULT_FETCH_LIMITS, now = Date.now, rs485Address } = this.options;
     const page = await fetchStatusPage(url, credentials, {
       limits,
       agent: this.agent,
       signal: this.abort.signal,
       now,
+      ...(rs485Address !== undefined && { form: busAddressForm(rs485Address) }),
     });
     const content = parseStatusPage(page.html);
+    if (rs485Address !== undefined) checkShownAddress(content, rs485Address, url.host);
     return { reading: toReading(content, this.id, page.answeredAtMs), warnings: content.warnings };
   }
 
-  /** Cancels a request in flight and closes the kept-alive socket. */
+  /** Cancels a request in flight and closes the kept-alive socket (unless it is shared). */
   close(): void {
     this.abort.abort();
-    this.agent.destroy();
+    if (this.ownsAgent) this.agent.destroy();
   }
 }

@@ -105,6 +105,15 @@ async function readCapped(response: Response, limits: FetchLimits, abort: () => 
   return Buffer.concat(chunks, size);
 }
 
+export interface FetchOptions {
+  limits?: FetchLimits;
+  agent?: Agent;
+  signal?: AbortSignal;
+  now?: () => number;
+  /** Posted form-urlencoded instead of a GET: the status page's own form (`edWrNr`, the RS485 address shown). */
+  form?: Readonly<Record<string, string>>;
+}
+
 /**
  * Fetches an old PIKO's status page with Basic auth, a timeout over the whole exchange and a size cap, and decodes
  * it as latin1 (the page declares ISO-8859-1). Throws InverterUnreachable, InverterAuth or PageFormat.
@@ -112,7 +121,7 @@ async function readCapped(response: Response, limits: FetchLimits, abort: () => 
 export async function fetchStatusPage(
   url: URL,
   credentials: Credentials,
-  options: { limits?: FetchLimits; agent?: Agent; signal?: AbortSignal; now?: () => number } = {},
+  options: FetchOptions = {},
 ): Promise<FetchedPage> {
   const limits = options.limits ?? DEFAULT_FETCH_LIMITS;
   const now = options.now ?? Date.now;
@@ -127,8 +136,14 @@ export async function fetchStatusPage(
   options.signal?.addEventListener("abort", onOuterAbort);
   const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
   try {
+    const form = options.form === undefined ? null : new URLSearchParams(options.form).toString();
     const response = await fetch(url.href, {
-      headers: { authorization, accept: "text/html" },
+      headers: {
+        authorization,
+        accept: "text/html",
+        ...(form !== null && { "content-type": "application/x-www-form-urlencoded" }),
+      },
+      ...(form !== null && { method: "POST", body: form }),
       redirect: "manual",
       compress: false,
       agent: options.agent,

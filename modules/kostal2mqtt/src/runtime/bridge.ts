@@ -5,6 +5,7 @@ import { InverterError } from "../piko/errors.js";
 import { statusPageUrl } from "../piko/inverterAddress.js";
 import { InverterClient, type PollResult } from "../piko/inverterClient.js";
 import type { FetchLimits } from "../piko/pageFetcher.js";
+import { WebServerLines } from "../piko/webServerLine.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
 import type { BridgeControl, ReadNowOutcome, StatusListener } from "./bridgeControl.js";
@@ -28,7 +29,10 @@ export interface BridgeOptions {
   /** Publish one reading with power 0.0 and totals held when an inverter goes to sleep (default true). */
   zeroOnSleep?: boolean;
   backoff?: BackoffLimits;
-  /** Where an inverter's pages come from; by default its status page over HTTP. Tests pass fake inverters. */
+  /**
+   * Where an inverter's pages come from; by default its status page over HTTP. Tests pass fake inverters. Every
+   * source, fake or not, takes turns with the others on the same host:port (see `sourceOf`).
+   */
   sourceFor?: (inverter: string, settings: InverterSettings) => PageSource;
   /** Jitter of the backoff; injected so that tests can pin it. */
   random?: () => number;
@@ -48,6 +52,8 @@ export class Bridge implements BridgeControl {
   private readonly lastSummary = new Map<string, number>();
   private readonly lastStatusAt = new Map<string, number>();
   private readonly statusListeners = new Set<StatusListener>();
+  /** The web servers the inverters are read through, shared by inverters on the same host:port (an RS485 bus). */
+  private readonly lines = new WebServerLines();
   private readonly now: () => number;
   private readonly outputs: OutputFanOut;
   private readonly publisher: ReadingPublisher;
@@ -101,8 +107,9 @@ export class Bridge implements BridgeControl {
       if (!wanted.enabled || this.loops.has(id)) continue;
       const loop = this.loopFor(id, wanted, pollIntervalMs);
       this.loops.set(id, { loop, settings: { ...wanted } });
+      const bus = wanted.rs485Address === undefined ? "" : ` (RS485 address ${wanted.rs485Address})`;
       this.options.log.info(
-        `inverter ${id}: polling ${statusPageUrl(wanted.host).host} every ${pollIntervalMs / 1000} s`,
+        `inverter ${id}: polling ${statusPageUrl(wanted.host).host}${bus} every ${pollIntervalMs / 1000} s`,
       );
       started.push(loop);
     }
@@ -186,15 +193,7 @@ export class Bridge implements BridgeControl {
 
   private loopFor(id: string, settings: InverterSettings, pollIntervalMs: number): InverterLoop {
     const { options } = this;
-    const source =
-      options.sourceFor?.(id, settings) ??
-      new InverterClient({
-        id,
-        url: statusPageUrl(settings.host),
-        credentials: { username: settings.username, password: settings.password },
-        limits: options.limits,
-        now: this.now,
-      });
+    const source = this.sourceOf(id, settings);
     return new InverterLoop({
       id,
       source,
@@ -207,6 +206,37 @@ export class Bridge implements BridgeControl {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.random ? { random: options.random } : {}),
     });
+  }
+
+  /**
+   * The inverter's pages through its web server's line: one request at a time to one host:port across inverters
+   * (old PIKOs on one RS485 bus share a web server), so a neighbour's poll waits for its turn rather than
+   * knocking the web server over; inverters on other hosts never wait for it.
+   */
+  private sourceOf(id: string, settings: InverterSettings): PageSource {
+    const { options } = this;
+    const url = statusPageUrl(settings.host);
+    const line = this.lines.acquire(url.host);
+    const source =
+      options.sourceFor?.(id, settings) ??
+      new InverterClient({
+        id,
+        url,
+        credentials: { username: settings.username, password: settings.password },
+        limits: options.limits,
+        now: this.now,
+        agent: line.agent,
+        ...(settings.rs485Address !== undefined && { rs485Address: settings.rs485Address }),
+      });
+    let released = false;
+    return {
+      read: () => line.take(() => source.read()),
+      close: () => {
+        source.close();
+        if (!released) this.lines.release(line);
+        released = true;
+      },
+    };
   }
 
   private publishStatus(id: string): void {
@@ -227,7 +257,11 @@ export class Bridge implements BridgeControl {
 
 function sameSettings(a: InverterSettings, b: InverterSettings): boolean {
   return (
-    a.host === b.host && a.username === b.username && a.password === b.password && a.enabled === b.enabled
+    a.host === b.host &&
+    a.username === b.username &&
+    a.password === b.password &&
+    a.enabled === b.enabled &&
+    a.rs485Address === b.rs485Address
   );
 }
 
