@@ -51,3 +51,26 @@ export function inverterFieldProblem(key: InverterKey, value: unknown): string |
     return error instanceof Error ? error.message : "is not valid";
   }
 }
+
+/**
+ * A map of inverter entries (KOSTAL_INVERTERS' JSON) as a configuration dump shows it: every sensitive key's value
+ * replaced, the rest as given; text that is no such map is not shown at all.
+ */
+export function redactedInverterMap(text: string): string {
+  let map: unknown;
+  try {
+    map = JSON.parse(text);
+  } catch {
+    return "[redacted]";
+  }
+  if (typeof map !== "object" || map === null || Array.isArray(map)) return "[redacted]";
+  const shown = Object.entries(map).map(([id, entry]: [string, unknown]): [string, unknown] => {
+    if (typeof entry !== "object" || entry === null) return [id, entry];
+    const keys = Object.entries(entry).map(([key, value]: [string, unknown]): [string, unknown] => {
+      const secret = isInverterKey(key) && "sensitive" in INVERTER_ENTRY[key];
+      return [key, secret ? "[redacted]" : value];
+    });
+    return [id, Object.fromEntries(keys)];
+  });
+  return JSON.stringify(Object.fromEntries(shown));
+}

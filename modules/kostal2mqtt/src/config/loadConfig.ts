@@ -163,7 +163,9 @@ export function redactedConfig(config: AppConfig): Record<string, unknown> {
     const value = setting.path
       .split(".")
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
-    if (setting.sensitive) result[setting.env] = value === "" ? "" : "[redacted]";
+    if (setting.sensitive && value !== "" && setting.shown !== null)
+      result[setting.env] = setting.shown(String(value));
+    else if (setting.sensitive) result[setting.env] = value === "" ? "" : "[redacted]";
     else result[setting.env] = typeof value === "string" ? redactUserInfo(value) : value;
   }
   return result;

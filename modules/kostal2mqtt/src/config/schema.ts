@@ -12,7 +12,7 @@ import {
   printableText,
   publishTopic,
 } from "./formats.js";
-import { INVERTER_ENTRY } from "./inverterSettings.js";
+import { INVERTER_ENTRY, redactedInverterMap } from "./inverterSettings.js";
 
 export type { EdgeConfig } from "./edgeSchema.js";
 
@@ -23,7 +23,8 @@ export type { EdgeConfig } from "./edgeSchema.js";
  *
  * Two fields of our own on an entry: `live: true` for a setting the module twin changes without a restart (its
  * desired property is named by `twin`, and its value is checked by the same `format`); every other setting takes
- * effect at the next start. `noFile: true` keeps a secret from being read from `<NAME>_FILE`.
+ * effect at the next start. `noFile: true` keeps a secret from being read from `<NAME>_FILE`. `shown` is how a
+ * configuration dump shows a sensitive value that is more than a secret (only its secrets redacted).
  */
 export interface AppConfig {
   kostal: {
@@ -121,8 +122,9 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       ),
       default: "",
       env: "KOSTAL_INVERTERS",
-      // Entries may hold passwords: redacted whole in errors and dumps, and may come from a mounted file.
+      // Entries may hold passwords: redacted whole in errors, their passwords in dumps; may come from a mounted file.
       sensitive: true,
+      shown: redactedInverterMap,
       live: true,
       twin: "inverters",
     },
