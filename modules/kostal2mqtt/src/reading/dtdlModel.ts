@@ -114,6 +114,7 @@ export function dtdlModel(): Record<string, unknown> {
                 { name: "username", schema: "string" },
                 { name: "password", schema: "string" },
                 { name: "enabled", schema: "boolean" },
+                { name: "rs485Address", schema: "integer" },
               ],
             },
           },
