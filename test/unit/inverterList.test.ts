@@ -133,4 +133,5 @@ test("the twin's entries inherit from the list's by id, the bus address only wit
     ["garage"],
     "no twin map: the list's inverters",
   );
+  assert.equal(none?.reported.inverters?.ad, "default (KOSTAL_INVERTERS)", "the acknowledgement says whose");
 });

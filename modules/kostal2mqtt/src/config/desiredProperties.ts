@@ -22,6 +22,8 @@ export interface EnvDefaults {
   pollIntervalSeconds: number;
   /** The inverters the environment names (KOSTAL_HOST or KOSTAL_INVERTERS), if any. */
   inverters: ReadonlyMap<string, InverterSettings>;
+  /** The variable that named them, for acknowledgements; KOSTAL_HOST when not said. */
+  origin?: "KOSTAL_HOST" | "KOSTAL_INVERTERS";
   username: string;
   password: string;
 }
@@ -259,7 +261,7 @@ export class DesiredProperties {
     };
     const fallback =
       this.defaults.inverters.size > 0
-        ? "default (KOSTAL_HOST)"
+        ? `default (${this.defaults.origin ?? "KOSTAL_HOST"})`
         : "no inverter in KOSTAL_HOST either: waiting for configuration";
     if (desired === undefined) return useEnvironment(fallback, 203, 0);
     if (isObject(desired) && inverterEntries(desired).length === 0)

@@ -70,6 +70,7 @@ export function envDefaults(config: AppConfig): EnvDefaults {
   return {
     pollIntervalSeconds: config.scrapeIntervalSeconds,
     inverters: environmentInverters(config),
+    origin: listValue(config) === undefined ? "KOSTAL_HOST" : "KOSTAL_INVERTERS",
     username: config.kostal.username,
     password: config.kostal.password,
   };
