@@ -52,9 +52,4 @@ export class WebServerLines {
     this.open.delete(line.host);
     line.close();
   }
-
-  /** How many inverters hold the line to `host` (0: none is open). */
-  holders(host: string): number {
-    return this.open.get(host.toLowerCase())?.holders ?? 0;
-  }
 }
