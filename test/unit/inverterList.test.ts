@@ -135,3 +135,14 @@ test("the twin's entries inherit from the list's by id, the bus address only wit
   );
   assert.equal(none?.reported.inverters?.ad, "default (KOSTAL_INVERTERS)", "the acknowledgement says whose");
 });
+
+test("the list's problems come with every other setting's, at once (run exits with code 2 on them)", () => {
+  const problems = problemsOf({
+    KOSTAL_INVERTERS: JSON.stringify({ roof: { host: "10.0.0.5", rs485Address: 300, password: SECRET } }),
+    SCRAPE_INTERVAL: "1",
+  });
+  assert.equal(problems.length, 2, problems.join("\n"));
+  assert.match(problems[0]!, /^SCRAPE_INTERVAL: /);
+  assert.equal(problems[1], "KOSTAL_INVERTERS: roof.rs485Address: must be from 1 to 255");
+  assert.ok(!problems.join("\n").includes(SECRET));
+});
