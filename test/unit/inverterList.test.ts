@@ -26,14 +26,14 @@ test("KOSTAL_INVERTERS names several inverters; KOSTAL_USERNAME and KOSTAL_PASSW
     KOSTAL_USERNAME: "admin",
     KOSTAL_PASSWORD: "shared-pw",
     KOSTAL_INVERTERS: JSON.stringify({
-      roof: { host: "10.0.0.5" },
+      roof: { host: "10.0.0.5", rs485Address: 255 },
       garage: { host: "10.0.0.5", rs485Address: 2, password: SECRET },
       barn: { host: "http://10.0.0.7:8080", username: "pvserver", enabled: false },
     }),
   });
   const { inverters } = envDefaults(config);
   assert.deepEqual(Object.fromEntries(inverters), {
-    roof: { host: "10.0.0.5", username: "admin", password: "shared-pw", enabled: true },
+    roof: { host: "10.0.0.5", username: "admin", password: "shared-pw", enabled: true, rs485Address: 255 },
     garage: { host: "10.0.0.5", username: "admin", password: SECRET, enabled: true, rs485Address: 2 },
     barn: { host: "http://10.0.0.7:8080", username: "pvserver", password: "shared-pw", enabled: false },
   });
@@ -145,4 +145,26 @@ test("the list's problems come with every other setting's, at once (run exits wi
   assert.match(problems[0]!, /^SCRAPE_INTERVAL: /);
   assert.equal(problems[1], "KOSTAL_INVERTERS: roof.rs485Address: must be from 1 to 255");
   assert.ok(!problems.join("\n").includes(SECRET));
+});
+
+test("inverters read through one web server must each name their own bus address", () => {
+  const problems = problemsOf({
+    KOSTAL_INVERTERS: JSON.stringify({
+      haus: { host: "10.0.0.5" },
+      garage: { host: "http://10.0.0.5:80", rs485Address: 2 },
+      barn: { host: "10.0.0.6:8080", rs485Address: 3 },
+      shed: { host: "10.0.0.6:8080", rs485Address: 3 },
+      solo: { host: "10.0.0.7" },
+    }),
+  });
+  assert.deepEqual(problems, [
+    "KOSTAL_INVERTERS: haus, garage: read through one web server (10.0.0.5), so each needs its rs485Address " +
+      "(the web server's own inverter usually 255)",
+    "KOSTAL_INVERTERS: barn, shed: both rs485Address 3 on 10.0.0.6:8080",
+  ]);
+  const twin = new DesiredProperties(envDefaults(loadConfig({}))).replace({
+    $version: 1,
+    inverters: { haus: { host: "10.0.0.5" }, garage: { host: "10.0.0.5", rs485Address: 2 } },
+  });
+  assert.equal(twin?.reported.inverters?.ac, 400, "the twin's map is checked by the same rule");
 });

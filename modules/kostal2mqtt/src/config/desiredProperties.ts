@@ -1,6 +1,11 @@
 import type { BridgeSettings, InverterSettings } from "./bridgeSettings.js";
 import { inverterId } from "./formats.js";
-import { INVERTER_ENTRY, inverterFieldProblem, isInverterKey } from "./inverterSettings.js";
+import {
+  INVERTER_ENTRY,
+  inverterFieldProblem,
+  isInverterKey,
+  sharedWebServerProblems,
+} from "./inverterSettings.js";
 import { configSettings, settingAt, validateSetting } from "./settingInfo.js";
 
 /**
@@ -123,6 +128,7 @@ export function checkInverters(
     if (Array.isArray(checked)) problems.push(...checked);
     else inverters.set(id, checked);
   }
+  problems.push(...sharedWebServerProblems(inverters));
   return { inverters, problems };
 }
 

@@ -1,3 +1,4 @@
+import { statusPageUrl } from "../piko/inverterAddress.js";
 import type { InverterSettings } from "./bridgeSettings.js";
 import { flag, inverterHost, numberBetween, printableText, type Format } from "./formats.js";
 
@@ -73,4 +74,36 @@ export function redactedInverterMap(text: string): string {
     return [id, Object.fromEntries(keys)];
   });
   return JSON.stringify(Object.fromEntries(shown));
+}
+
+/**
+ * Inverters read through one web server (host:port) must each name their own rs485Address: the web server shows
+ * one bus address per request, and only a page checked against the address asked for is filed under the right
+ * inverter (a GET shows whatever the web server shows). Problems name the ids and the web server, never a secret.
+ */
+export function sharedWebServerProblems(inverters: ReadonlyMap<string, InverterSettings>): string[] {
+  const byServer = new Map<string, Array<[string, number | undefined]>>();
+  for (const [id, settings] of inverters) {
+    const server = statusPageUrl(settings.host).host;
+    byServer.set(server, [...(byServer.get(server) ?? []), [id, settings.rs485Address]]);
+  }
+  const problems: string[] = [];
+  for (const [server, entries] of byServer) {
+    if (entries.length < 2) continue;
+    const ids = entries.map(([id]) => id).join(", ");
+    if (entries.some(([, address]) => address === undefined)) {
+      problems.push(
+        `${ids}: read through one web server (${server}), so each needs its rs485Address ` +
+          "(the web server's own inverter usually 255)",
+      );
+      continue;
+    }
+    const seen = new Map<number | undefined, string>();
+    for (const [id, address] of entries) {
+      const first = seen.get(address);
+      if (first !== undefined) problems.push(`${first}, ${id}: both rs485Address ${address} on ${server}`);
+      else seen.set(address, id);
+    }
+  }
+  return problems;
 }
