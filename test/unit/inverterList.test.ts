@@ -147,7 +147,7 @@ test("the list's problems come with every other setting's, at once (run exits wi
   assert.ok(!problems.join("\n").includes(SECRET));
 });
 
-test("inverters read through one web server must each name their own bus address", () => {
+test("inverters on one bus, read through one web server, must each name their own bus address", () => {
   const problems = problemsOf({
     KOSTAL_INVERTERS: JSON.stringify({
       haus: { host: "10.0.0.5" },
@@ -155,6 +155,7 @@ test("inverters read through one web server must each name their own bus address
       barn: { host: "10.0.0.6:8080", rs485Address: 3 },
       shed: { host: "10.0.0.6:8080", rs485Address: 3 },
       solo: { host: "10.0.0.7" },
+      again: { host: "10.0.0.7:80", password: SECRET },
     }),
   });
   assert.deepEqual(problems, [

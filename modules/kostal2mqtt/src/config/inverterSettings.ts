@@ -77,9 +77,10 @@ export function redactedInverterMap(text: string): string {
 }
 
 /**
- * Inverters read through one web server (host:port) must each name their own rs485Address: the web server shows
- * one bus address per request, and only a page checked against the address asked for is filed under the right
- * inverter (a GET shows whatever the web server shows). Problems name the ids and the web server, never a secret.
+ * Inverters on one RS485 bus, read through one web server (host:port), must each name their own rs485Address once
+ * any of them does: a posted address may change what that web server shows, and only a page checked against the
+ * address asked for is filed under the right inverter (a GET takes whatever is shown). Entries that share a web
+ * server without any bus address stay as they were. Problems name the ids and the web server, never a secret.
  */
 export function sharedWebServerProblems(inverters: ReadonlyMap<string, InverterSettings>): string[] {
   const byServer = new Map<string, Array<[string, number | undefined]>>();
@@ -89,7 +90,7 @@ export function sharedWebServerProblems(inverters: ReadonlyMap<string, InverterS
   }
   const problems: string[] = [];
   for (const [server, entries] of byServer) {
-    if (entries.length < 2) continue;
+    if (entries.length < 2 || entries.every(([, address]) => address === undefined)) continue;
     const ids = entries.map(([id]) => id).join(", ");
     if (entries.some(([, address]) => address === undefined)) {
       problems.push(
