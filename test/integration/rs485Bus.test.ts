@@ -47,6 +47,8 @@ test("the simulated web server shows the bus address posted as edWrNr, else its 
   assert.deepEqual(await shown({ edWrNr: "255" }), own);
   assert.deepEqual(await shown({ edWrNr: "7" }), own, "nobody at 7: the web server shows its own page");
   assert.deepEqual(await shown({ other: "2" }), own, "a form without edWrNr");
+  assert.deepEqual(await shown({ edWrNr: "300" }), own, "no bus address");
+  assert.deepEqual(await shown({ edWrNr: "two" }), own, "not a number");
   assert.throws(() => haus.connectBus([garage, garage]), /RS485 address 2 is taken twice/);
 });
 

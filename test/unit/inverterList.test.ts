@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { envDefaults } from "../../modules/kostal2mqtt/src/config/envSettings.js";
 import { loadConfig, redactedConfig } from "../../modules/kostal2mqtt/src/config/loadConfig.js";
 import { DesiredProperties } from "../../modules/kostal2mqtt/src/config/desiredProperties.js";
+import { redactedInverterMap } from "../../modules/kostal2mqtt/src/config/inverterSettings.js";
 import { configProblems } from "../support/configProblems.js";
 
 /**
@@ -168,4 +169,13 @@ test("inverters on one bus, read through one web server, must each name their ow
     inverters: { haus: { host: "10.0.0.5" }, garage: { host: "10.0.0.5", rs485Address: 2 } },
   });
   assert.equal(twin?.reported.inverters?.ac, 400, "the twin's map is checked by the same rule");
+});
+
+test("the dump's view of a list hides every password and never shows text that is not a map", () => {
+  assert.equal(
+    redactedInverterMap(`{"a":1,"b":{"host":"h","password":"${SECRET}","rs485Address":2}}`),
+    '{"a":1,"b":{"host":"h","password":"[redacted]","rs485Address":2}}',
+  );
+  for (const text of [`{"b":{"password":"${SECRET}"}`, `["${SECRET}"]`, "null"])
+    assert.equal(redactedInverterMap(text), "[redacted]");
 });

@@ -70,7 +70,10 @@ test("inverters on the same host:port share one line, other hosts have their own
   lines.release(again);
   lines.release(garage);
   lines.release(barn);
-  assert.notEqual(lines.acquire("10.0.0.5:80"), roof, "a closed line is not handed out again");
+  const fresh = lines.acquire("10.0.0.5:80");
+  assert.notEqual(fresh, roof, "a closed line is not handed out again");
+  lines.release(roof);
+  assert.equal(lines.acquire("10.0.0.5:80"), fresh, "letting go of a closed line twice changes nothing");
 });
 
 test("a page showing another bus address than the one asked for is a PageFormat error naming both", () => {
