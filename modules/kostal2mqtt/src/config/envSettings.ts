@@ -22,7 +22,8 @@ function listValue(config: AppConfig): unknown {
   }
 }
 
-function listOf(config: AppConfig, value: unknown) {
+/** The list checked by the entry rules, KOSTAL_USERNAME and KOSTAL_PASSWORD its defaults. */
+function checkedList(config: AppConfig, value: unknown) {
   return checkInverters(value, {
     pollIntervalSeconds: config.scrapeIntervalSeconds,
     inverters: new Map(),
@@ -35,7 +36,7 @@ function listOf(config: AppConfig, value: unknown) {
 export function environmentInverterProblems(config: AppConfig): string[] {
   const value = listValue(config);
   if (value === undefined) return [];
-  const problems = listOf(config, value).problems.map((problem) => `KOSTAL_INVERTERS: ${problem}`);
+  const problems = checkedList(config, value).problems.map((problem) => `KOSTAL_INVERTERS: ${problem}`);
   if (config.kostal.host.trim() !== "")
     problems.push(
       "KOSTAL_HOST, KOSTAL_INVERTERS: both set; name one inverter in KOSTAL_HOST or several in KOSTAL_INVERTERS " +
@@ -51,7 +52,7 @@ export function environmentInverterProblems(config: AppConfig): string[] {
 /** The environment's inverters (a valid configuration: loadConfig has reported every problem). */
 function environmentInverters(config: AppConfig): Map<string, InverterSettings> {
   const value = listValue(config);
-  if (value !== undefined) return listOf(config, value).inverters;
+  if (value !== undefined) return checkedList(config, value).inverters;
   const inverters = new Map<string, InverterSettings>();
   if (config.kostal.host.trim() !== "") {
     const id = config.kostal.id || sanitiseInverterId(statusPageUrl(config.kostal.host).hostname);

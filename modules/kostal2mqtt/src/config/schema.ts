@@ -118,7 +118,7 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
     inverters: {
       doc: 'Several inverters: a JSON object like the twin\'s `inverters`, e.g. {"roof":{"host":"10.0.0.5"},"garage":{"host":"10.0.0.6","rs485Address":2}}; instead of KOSTAL_HOST; or KOSTAL_INVERTERS_FILE',
       format: optional(
-        jsonText("an object mapping inverter ids to {host, username, password, enabled, rs485Address}"),
+        jsonText(`an object mapping inverter ids to {${Object.keys(INVERTER_ENTRY).join(", ")}}`),
       ),
       default: "",
       env: "KOSTAL_INVERTERS",
