@@ -132,3 +132,25 @@ test("a removed inverter lets go of its web server's line; its neighbour keeps i
   await clock.advance(INTERVAL_MS);
   assert.equal(garage.reads, before + 1, "the neighbour still reads through the line");
 });
+
+test("a read waiting for its turn when its inverter is removed never reaches the web server", async (t) => {
+  const { bridge, clock, sources } = plant({ haus: "10.0.0.5", garage: "10.0.0.5" }, null);
+  t.after(() => bridge.stop(100));
+  const haus = sources.get("haus") as FakeInverter;
+  const garage = sources.get("garage") as FakeInverter;
+  haus.hold = true;
+  await clock.advance(INTERVAL_MS);
+  const waiting = bridge.readNow("garage");
+  bridge.apply({
+    pollIntervalSeconds: 10,
+    inverters: new Map([
+      ["haus", { host: "10.0.0.5", username: "pvserver", password: "pvwr", enabled: true }],
+    ]),
+  });
+  haus.release();
+  assert.deepEqual(
+    (await waiting)?.map((outcome) => outcome.error?.message),
+    ["inverter garage: polling stopped"],
+  );
+  assert.equal(garage.reads, 0);
+});

@@ -1,7 +1,7 @@
 import type { BridgeSettings, InverterSettings } from "../config/bridgeSettings.js";
 import { realTimers, type Timers } from "../lib/timers.js";
 import type { Logger } from "../log/logger.js";
-import { InverterError } from "../piko/errors.js";
+import { InverterError, InverterUnreachable } from "../piko/errors.js";
 import { statusPageUrl } from "../piko/inverterAddress.js";
 import { InverterClient, type PollResult } from "../piko/inverterClient.js";
 import type { FetchLimits } from "../piko/pageFetcher.js";
@@ -229,8 +229,10 @@ export class Bridge implements BridgeControl {
         ...(settings.rs485Address !== undefined && { rs485Address: settings.rs485Address }),
       });
     let released = false;
+    // A read still waiting for its turn when the inverter is stopped never reaches the web server.
+    const stopped = () => new InverterUnreachable(`inverter ${id}: polling stopped`);
     return {
-      read: () => line.take(() => source.read()),
+      read: () => line.take(() => (released ? Promise.reject(stopped()) : source.read())),
       close: () => {
         source.close();
         if (!released) this.lines.release(line);
