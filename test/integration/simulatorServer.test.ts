@@ -67,7 +67,7 @@ test("asks for credentials on every path, known or not, like the device", LIMIT,
     assert.equal((await fetchRaw(url, { authorization: basic("admin", "s3cret") })).status, 200);
     assert.deepEqual(
       { ...sim.stats },
-      { requests: 8, pages: 1, unauthorized: 6, notFound: 1, faulted: 0, asleep: 0 },
+      { requests: 8, pages: 1, unauthorized: 6, notFound: 1, faulted: 0, asleep: 0, overlapping: 0 },
     );
   }),
 );

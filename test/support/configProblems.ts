@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from "../../modules/kostal2mqtt/src/config/loadConfig.js";
 
-/** The problems loadConfig lists for this environment (none: an empty list). */
-export function problemsOf(env: Record<string, string>): string[] {
+/** The problems loadConfig lists for `env` (empty when it loads); any other failure is rethrown. */
+export function configProblems(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
   } catch (error) {

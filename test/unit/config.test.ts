@@ -13,6 +13,7 @@ test("defaults are the PIKO's and the original script's", () => {
     username: "pvserver",
     password: "pvwr",
     protocol: "auto",
+    inverters: "",
     timeoutSeconds: 5,
     mirrorPort: 0,
   });

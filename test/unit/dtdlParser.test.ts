@@ -177,7 +177,7 @@ async function reportedDocuments(): Promise<Array<Record<string, unknown>>> {
       {
         $version: 2,
         pollIntervalSeconds: 30,
-        inverters: { garage: { host: "127.0.0.1:9", password: "x1" } },
+        inverters: { garage: { host: "127.0.0.1:9", password: "x1", rs485Address: 2 } },
       },
       false,
     );

@@ -10,7 +10,7 @@ import {
   redactedConfig,
 } from "../../modules/kostal2mqtt/src/config/loadConfig.js";
 import { isEdgeEnvironment } from "../../modules/kostal2mqtt/src/outputs/edgeHub/moduleClientFactory.js";
-import { problemsOf } from "../support/configProblems.js";
+import { configProblems } from "../support/configProblems.js";
 
 /**
  * The IoT Edge variables (edgeAgent's IOTEDGE_*, a connection string for simulators, the CA file) enter through
@@ -31,6 +31,8 @@ const EDGE_AGENT = {
   IOTEDGE_GATEWAYHOSTNAME: "edgegateway",
   RuntimeLogLevel: "info",
 };
+
+const problemsOf = configProblems;
 
 test("edgeAgent's variables load, and make the process an IoT Edge module", () => {
   const config = loadConfig(EDGE_AGENT);

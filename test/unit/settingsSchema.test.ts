@@ -96,6 +96,7 @@ test("each setting says whether it applies live; the live ones are the twin's, a
   assert.deepEqual(live.map((setting) => setting.env).sort(), [
     "KOSTAL_HOST",
     "KOSTAL_ID",
+    "KOSTAL_INVERTERS",
     "KOSTAL_MIRROR_PORT",
     "KOSTAL_PASSWORD",
     "KOSTAL_PROTOCOL",

@@ -5,9 +5,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { configSettings, loadConfig } from "../../modules/kostal2mqtt/src/config/loadConfig.js";
 import { runCli } from "../../modules/kostal2mqtt/src/cli/runCli.js";
-import { problemsOf } from "../support/configProblems.js";
+import { configProblems } from "../support/configProblems.js";
 
 /** Start-up configuration as templates and operators write it: empty lines, certificate files, the health port. */
+
+const problemsOf = configProblems;
 
 test("an empty variable means 'not set' for every setting: the default stays in force", () => {
   const empty = Object.fromEntries(configSettings().map((setting) => [setting.env, ""]));

@@ -8,6 +8,7 @@ import type { Language } from "./languages.js";
 import type { ModelId } from "./models.js";
 import { renderStatusPage } from "./pageRenderer.js";
 import { deliver, errorResponse, TEXT_HTML, TimerSet, type PlannedResponse } from "./responseDelivery.js";
+import { postedBusAddress, Rs485Neighbours } from "./rs485Bus.js";
 import { resolveOptions, type NightBehaviour, type PikoSimulatorOptions } from "./simulatorOptions.js";
 import { SolarDay, type InverterValues } from "./solarDay.js";
 
@@ -33,6 +34,8 @@ export interface SimulatorStats {
   faulted: number;
   /** Connections and requests met while asleep (left hanging or reset). */
   asleep: number;
+  /** Requests that arrived while another was being answered (clients that do not take turns). */
+  overlapping: number;
 }
 
 /** How a request was taken up, emitted as `exchange` when the simulator decides (before a delayed answer). */
@@ -86,7 +89,10 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     notFound: 0,
     faulted: 0,
     asleep: 0,
+    overlapping: 0,
   };
+  /** Other inverters on this one's RS485 bus, shown when the status page's form posts their address. */
+  private bus: Rs485Neighbours | null = null;
 
   constructor(options: PikoSimulatorOptions) {
     super();
@@ -169,6 +175,14 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     return this.baseUrl;
   }
 
+  /**
+   * Puts `neighbours` (simulators that are not started) on this inverter's RS485 bus: a POST of `edWrNr=<address>`
+   * shows theirs (rs485Bus.ts). Throws RangeError when an address is taken twice.
+   */
+  connectBus(neighbours: readonly PikoSimulator[]): void {
+    this.bus = new Rs485Neighbours(this.rs485Address, neighbours);
+  }
+
   /** Switches a fault on (replacing any other) or off with null. Throws RangeError on bad settings. */
   setFault(fault: Fault | null): void {
     this.faults.set(fault);
@@ -235,6 +249,7 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
         if (index >= 0) this.waiting.splice(index, 1);
       }
     });
+    if (this.current !== null) this.counts.overlapping += 1;
     this.waiting.push(exchange);
     this.next();
   }
@@ -244,10 +259,17 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     const exchange = this.waiting.shift();
     if (exchange === undefined) return;
     this.current = exchange;
-    this.answer(exchange.req, exchange.res);
+    if (exchange.req.method !== "POST") {
+      this.answer(exchange.req, exchange.res, null);
+      return;
+    }
+    // The status page's form posts the bus address to show; the body is read before the answer is chosen.
+    void postedBusAddress(exchange.req).then((address) => {
+      if (this.current === exchange) this.answer(exchange.req, exchange.res, address);
+    });
   }
 
-  private answer(req: IncomingMessage, res: ServerResponse): void {
+  private answer(req: IncomingMessage, res: ServerResponse, busAddress: number | null): void {
     const method = req.method ?? "GET";
     const [path = "/", query = ""] = (req.url ?? "/").split("?", 2);
     const values = this.valuesNow();
@@ -262,7 +284,7 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     const shown = fault?.kind === "total" ? { ...values, energyTotalKwh: fault.kwh } : values;
     const { outcome, planned } =
       this.generation === null
-        ? this.plan(req.headers.authorization, method, path, shown)
+        ? this.plan(req.headers.authorization, method, path, shown, busAddress)
         : this.planNewer(this.generation, method, path, query, shown);
     // A page with a false total is still a whole page: the bridge has to see that the number is wrong.
     const intact = fault === null || fault.kind === "slow" || fault.kind === "drip" || fault.kind === "total";
@@ -281,6 +303,7 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     method: string,
     path: string,
     values: InverterValues,
+    busAddress: number | null,
   ): { outcome: ExchangeInfo["outcome"]; planned: PlannedResponse } {
     if (!this.authorised(authorization)) {
       this.counts.unauthorized += 1;
@@ -294,10 +317,9 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
       const planned = errorResponse(405, "Method Not Allowed", { Allow: "GET, HEAD, POST" });
       return { outcome: "not-allowed", planned };
     }
-    return {
-      outcome: "page",
-      planned: { status: 200, headers: { "Content-Type": TEXT_HTML }, body: this.render(values) },
-    };
+    const neighbourPage = busAddress === null ? null : this.bus?.pageAt(busAddress);
+    const body = neighbourPage ?? this.render(values);
+    return { outcome: "page", planned: { status: 200, headers: { "Content-Type": TEXT_HTML }, body } };
   }
 
   /** A newer device: no login; its paths (dxs.json or the MP plus documents), GET and HEAD only. */

@@ -44,8 +44,9 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   const redactor = new Redactor();
   redactor.add(config.kostal.password);
   redactor.add(config.mqtt.password);
-  const log = createLogger({ level: config.logLevel, write: io.stderr, now: io.now, redactor });
   const defaults = envDefaults(config);
+  for (const inverter of defaults.inverters.values()) redactor.add(inverter.password);
+  const log = createLogger({ level: config.logLevel, write: io.stderr, now: io.now, redactor });
   const dataDir = config.site.dataDir === "" ? null : config.site.dataDir;
   // Undelivered messages survive a restart during an outage: written every 2 s while they change, and at stop.
   const persistence = <T>(name: string) => ({
@@ -97,7 +98,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   const health = await startHealthServer(config.health, bridge, io, log, redactor);
   await bridge.start();
   if (defaults.inverters.size === 0)
-    log.warn("no inverter configured yet: set KOSTAL_HOST or the twin's inverters");
+    log.warn("no inverter configured yet: set KOSTAL_HOST, KOSTAL_INVERTERS or the twin's inverters");
   await io.untilStopped();
   log.info("stopping: flushing outputs");
   controller?.stop();

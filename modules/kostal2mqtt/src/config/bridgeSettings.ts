@@ -15,6 +15,8 @@ export interface InverterSettings {
   protocol?: ProtocolSetting;
   /** Port on which the inverter's last reading is served in its own formats (mirror/); 0 or absent: off. */
   mirrorPort?: number;
+  /** Read through the host's web server, which shows this RS485 bus address (old PIKOs on one bus). */
+  rs485Address?: number;
 }
 
 export interface BridgeSettings {

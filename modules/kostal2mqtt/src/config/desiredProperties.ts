@@ -1,7 +1,12 @@
 import type { ProtocolSetting } from "../piko/protocolProbe.js";
 import type { BridgeSettings, InverterSettings } from "./bridgeSettings.js";
 import { inverterId } from "./formats.js";
-import { INVERTER_ENTRY, inverterFieldProblem, isInverterKey } from "./inverterSettings.js";
+import {
+  INVERTER_ENTRY,
+  inverterFieldProblem,
+  isInverterKey,
+  sharedWebServerProblems,
+} from "./inverterSettings.js";
 import { configSettings, settingAt, validateSetting } from "./settingInfo.js";
 
 /**
@@ -21,8 +26,10 @@ export interface Ack {
 
 export interface EnvDefaults {
   pollIntervalSeconds: number;
-  /** The inverter named by KOSTAL_HOST, if any. */
+  /** The inverters the environment names (KOSTAL_HOST or KOSTAL_INVERTERS), if any. */
   inverters: ReadonlyMap<string, InverterSettings>;
+  /** The variable that named them, for acknowledgements; KOSTAL_HOST when not said. */
+  origin?: "KOSTAL_HOST" | "KOSTAL_INVERTERS";
   username: string;
   password: string;
 }
@@ -70,23 +77,28 @@ function idProblem(id: string): string | null {
   }
 }
 
-function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): InverterSettings | string {
+function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): InverterSettings | string[] {
   const badId = idProblem(id);
-  if (badId !== null) return badId;
-  if (!isObject(entry)) return `${id}: must be an object {${ENTRY_KEYS}}`;
+  if (badId !== null) return [badId];
+  if (!isObject(entry)) return [`${id}: must be an object {${ENTRY_KEYS}}`];
   const unknown = Object.keys(entry).filter((key) => !isInverterKey(key));
-  if (unknown.length > 0) return `${id}: unknown key ${unknown.map((k) => `'${k.slice(0, 32)}'`).join(", ")}`;
+  if (unknown.length > 0)
+    return [`${id}: unknown key ${unknown.map((k) => `'${k.slice(0, 32)}'`).join(", ")}`];
   const problems = Object.entries(entry).flatMap(([key, value]) => {
     const problem = isInverterKey(key) ? inverterFieldProblem(key, value) : null;
     return problem === null ? [] : [`${id}.${key}: ${problem}`];
   });
-  if (problems.length > 0) return problems.join("; ");
+  if (problems.length > 0) return problems;
   const enabled = (entry.enabled as boolean | undefined) ?? INVERTER_ENTRY.enabled.default;
   // The environment's inverter may be named by its id alone ({"enabled": false} turns it off); another needs a
   // host, enabled or not, so that every configured inverter has an address it can be switched on with.
   const inherited = defaults.inverters.get(id);
   if (entry.host === undefined && inherited === undefined)
-    return `${id}.host: missing (the address of the inverter)`;
+    return [`${id}.host: missing (the address of the inverter)`];
+  // A bus address belongs to its host: it is inherited only with the host.
+  const rs485Address =
+    (entry.rs485Address as number | undefined) ??
+    (entry.host === undefined ? inherited?.rs485Address : undefined);
   return {
     host: typeof entry.host === "string" ? entry.host.trim() : (inherited?.host ?? ""),
     username: (entry.username as string | undefined) ?? inherited?.username ?? defaults.username,
@@ -97,6 +109,7 @@ function validateInverter(id: string, entry: unknown, defaults: EnvDefaults): In
       inherited?.protocol ??
       INVERTER_ENTRY.protocol.default,
     mirrorPort: (entry.mirrorPort as number | undefined) ?? inherited?.mirrorPort ?? 0,
+    ...(rs485Address !== undefined && { rs485Address }),
   };
 }
 
@@ -105,21 +118,32 @@ function inverterEntries(value: Json): Array<[string, unknown]> {
   return Object.entries(value).filter(([key]) => !key.startsWith("$"));
 }
 
+/** The inverters of an `inverters` map, and every problem of it, each led by its entry's path (`garage.host: ...`). */
+export function checkInverters(
+  value: unknown,
+  defaults: EnvDefaults,
+): { inverters: Map<string, InverterSettings>; problems: string[] } {
+  const inverters = new Map<string, InverterSettings>();
+  if (!isObject(value))
+    return { inverters, problems: [`must be an object mapping inverter ids to {${ENTRY_KEYS}}`] };
+  const entries = inverterEntries(value);
+  if (entries.length > MAX_INVERTERS) return { inverters, problems: [`at most ${MAX_INVERTERS} inverters`] };
+  const problems: string[] = [];
+  for (const [id, entry] of entries) {
+    const checked = validateInverter(id, entry, defaults);
+    if (Array.isArray(checked)) problems.push(...checked);
+    else inverters.set(id, checked);
+  }
+  problems.push(...sharedWebServerProblems(inverters));
+  return { inverters, problems };
+}
+
 export function validateInverters(
   value: unknown,
   defaults: EnvDefaults,
 ): Map<string, InverterSettings> | string {
-  if (!isObject(value)) return `must be an object mapping inverter ids to {${ENTRY_KEYS}}`;
-  const entries = inverterEntries(value);
-  if (entries.length > MAX_INVERTERS) return `at most ${MAX_INVERTERS} inverters`;
-  const result = new Map<string, InverterSettings>();
-  const problems: string[] = [];
-  for (const [id, entry] of entries) {
-    const checked = validateInverter(id, entry, defaults);
-    if (typeof checked === "string") problems.push(checked);
-    else result.set(id, checked);
-  }
-  return problems.length > 0 ? problems.join("; ") : result;
+  const { inverters, problems } = checkInverters(value, defaults);
+  return problems.length > 0 ? problems.join("; ") : inverters;
 }
 
 /**
@@ -133,12 +157,14 @@ export function publicInverters(
   const value: Json = {};
   for (const id of reportedBefore) if (!inverters.has(id)) value[id] = null;
   for (const [id, s] of inverters) {
+    const bus = s.rs485Address === undefined ? {} : { rs485Address: s.rs485Address };
     value[id] = {
       host: s.host,
       username: s.username,
       enabled: s.enabled,
       protocol: s.protocol ?? "auto",
       mirrorPort: s.mirrorPort ?? 0,
+      ...bus,
     };
   }
   return value;
@@ -254,7 +280,7 @@ export class DesiredProperties {
     };
     const fallback =
       this.defaults.inverters.size > 0
-        ? "default (KOSTAL_HOST)"
+        ? `default (${this.defaults.origin ?? "KOSTAL_HOST"})`
         : "no inverter in KOSTAL_HOST either: waiting for configuration";
     if (desired === undefined) return useEnvironment(fallback, 203, 0);
     if (isObject(desired) && inverterEntries(desired).length === 0)

@@ -92,6 +92,23 @@ export const inverterId: Format = (value) => {
   }
 };
 
+/**
+ * JSON text (its shape is checked where it is used). A problem names at most the position: the text may hold
+ * passwords, and JSON.parse's own message quotes it.
+ */
+export function jsonText(what: string): Format {
+  return (value) => {
+    if (typeof value !== "string") throw new Error("must be text");
+    try {
+      JSON.parse(value);
+    } catch (error) {
+      const position = /at position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
+      const where = position === undefined ? "" : `: not valid at character ${position}`;
+      throw new Error(`must be JSON (${what})${where}`);
+    }
+  };
+}
+
 /** Empty, or a decimal number from -limit to limit (a coordinate). */
 export function optionalCoordinate(limit: number): Format {
   return (value) => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import convict from "convict";
 import { redactUserInfo } from "../piko/inverterAddress.js";
 import { edgeProblems } from "./edgeSchema.js";
+import { environmentInverterProblems } from "./envSettings.js";
 import { CONFIG_SCHEMA, type AppConfig } from "./schema.js";
 import { configSettings } from "./settingInfo.js";
 
@@ -143,7 +144,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): AppConfig {
     problems.push("LATITUDE, LONGITUDE: give both or neither");
   }
   const properties = config.getProperties();
-  problems.push(...tlsProblems(properties), ...edgeProblems(properties.edge));
+  problems.push(
+    ...tlsProblems(properties),
+    ...edgeProblems(properties.edge),
+    ...environmentInverterProblems(properties),
+  );
   if (problems.length > 0) throw new ConfigError(redactProblems(problems, resolved));
   return properties;
 }
@@ -158,7 +163,9 @@ export function redactedConfig(config: AppConfig): Record<string, unknown> {
     const value = setting.path
       .split(".")
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
-    if (setting.sensitive) result[setting.env] = value === "" ? "" : "[redacted]";
+    if (setting.sensitive && value !== "" && setting.shown !== null)
+      result[setting.env] = setting.shown(String(value));
+    else if (setting.sensitive) result[setting.env] = value === "" ? "" : "[redacted]";
     else result[setting.env] = typeof value === "string" ? redactUserInfo(value) : value;
   }
   return result;

@@ -5,6 +5,7 @@ import { EDGE_SCHEMA, type EdgeConfig } from "./edgeSchema.js";
 import {
   inverterId,
   ipAddress,
+  jsonText,
   numberBetween,
   optional,
   optionalCoordinate,
@@ -12,7 +13,7 @@ import {
   publishTopic,
 } from "./formats.js";
 import type { ProtocolSetting } from "../piko/protocolProbe.js";
-import { INVERTER_ENTRY } from "./inverterSettings.js";
+import { INVERTER_ENTRY, redactedInverterMap } from "./inverterSettings.js";
 
 export type { EdgeConfig } from "./edgeSchema.js";
 
@@ -23,7 +24,8 @@ export type { EdgeConfig } from "./edgeSchema.js";
  *
  * Two fields of our own on an entry: `live: true` for a setting the module twin changes without a restart (its
  * desired property is named by `twin`, and its value is checked by the same `format`); every other setting takes
- * effect at the next start. `noFile: true` keeps a secret from being read from `<NAME>_FILE`.
+ * effect at the next start. `noFile: true` keeps a secret from being read from `<NAME>_FILE`. `shown` is how a
+ * configuration dump shows a sensitive value that is more than a secret (only its secrets redacted).
  */
 export interface AppConfig {
   kostal: {
@@ -32,6 +34,8 @@ export interface AppConfig {
     username: string;
     password: string;
     protocol: ProtocolSetting;
+    /** JSON text of the `inverters` map (checked entry by entry in envSettings.ts), or empty. */
+    inverters: string;
     timeoutSeconds: number;
     mirrorPort: number;
   };
@@ -126,6 +130,19 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       env: "KOSTAL_PROTOCOL",
       live: true,
       twin: "inverters.<id>.protocol",
+    },
+    inverters: {
+      doc: 'Several inverters: a JSON object like the twin\'s `inverters`, e.g. {"roof":{"host":"10.0.0.5"},"garage":{"host":"10.0.0.6","rs485Address":2}}; instead of KOSTAL_HOST; or KOSTAL_INVERTERS_FILE',
+      format: optional(
+        jsonText(`an object mapping inverter ids to {${Object.keys(INVERTER_ENTRY).join(", ")}}`),
+      ),
+      default: "",
+      env: "KOSTAL_INVERTERS",
+      // Entries may hold passwords: redacted whole in errors, their passwords in dumps; may come from a mounted file.
+      sensitive: true,
+      shown: redactedInverterMap,
+      live: true,
+      twin: "inverters",
     },
     timeoutSeconds: {
       doc: "Seconds the inverter has to answer a request, body included",

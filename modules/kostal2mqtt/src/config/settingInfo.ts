@@ -14,6 +14,8 @@ export interface SettingInfo {
   twin: string | null;
   /** A secret that may come from `<NAME>_FILE`. */
   fromFile: boolean;
+  /** How a configuration dump shows a sensitive value with its secrets redacted, if not as `[redacted]`. */
+  shown: ((value: string) => string) | null;
   format: unknown;
 }
 
@@ -35,6 +37,7 @@ export function configSettings(schema: object = CONFIG_SCHEMA, prefix = ""): Set
         live: node.live === true,
         twin: typeof node.twin === "string" ? node.twin : null,
         fromFile: sensitive && node.noFile !== true,
+        shown: typeof node.shown === "function" ? (node.shown as (value: string) => string) : null,
         format: node.format,
       },
     ];

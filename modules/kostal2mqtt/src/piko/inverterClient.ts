@@ -1,5 +1,6 @@
 import { Agent } from "node:http";
 import { toReading, type Reading } from "../reading/reading.js";
+import { busAddressForm, checkShownAddress } from "./busAddress.js";
 import type { PikoFormat } from "./detectFormat.js";
 import { fetchDxsPoll } from "./dxs/dxsFetcher.js";
 import { fetchMpplusPoll } from "./mpplus/mpplusFetcher.js";
@@ -30,6 +31,13 @@ export interface InverterClientOptions {
   onProtocolDetected?: (protocol: PikoFormat, previous: PikoFormat | null) => void;
   limits?: FetchLimits;
   now?: () => number;
+  /** The connection to share with other inverters behind the same web server (see webServerLine.ts); it stays open. */
+  agent?: Agent;
+  /**
+   * Read the inverter at this RS485 bus address through the web server at `url` (posting `edWrNr`). Only the old
+   * status page shows bus neighbours, so such an inverter is read as `html` whatever `protocol` says.
+   */
+  rs485Address?: number;
 }
 
 export interface PollResult {
@@ -46,7 +54,8 @@ export interface PollResult {
  */
 export class InverterClient {
   readonly id: string;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+  private readonly agent: Agent;
+  private readonly ownsAgent: boolean;
   private readonly abort = new AbortController();
   private readonly probe: ProtocolProbe;
   /** The read in progress (or settled): the next one starts after it. */
@@ -54,8 +63,10 @@ export class InverterClient {
 
   constructor(private readonly options: InverterClientOptions) {
     this.id = options.id;
+    this.ownsAgent = options.agent === undefined;
+    this.agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
     this.probe = new ProtocolProbe(
-      options.protocol ?? "html",
+      options.rs485Address === undefined ? (options.protocol ?? "html") : "html",
       (protocol) => this.fetchWith(protocol),
       options.onProtocolDetected,
     );
@@ -68,10 +79,10 @@ export class InverterClient {
     return next;
   }
 
-  /** Cancels a request in flight and closes the kept-alive socket. */
+  /** Cancels a request in flight and closes the kept-alive socket (unless it is shared). */
   close(): void {
     this.abort.abort();
-    this.agent.destroy();
+    if (this.ownsAgent) this.agent.destroy();
   }
 
   private async readOnce(): Promise<PollResult> {
@@ -81,7 +92,7 @@ export class InverterClient {
   }
 
   private async fetchWith(protocol: PikoFormat): Promise<ProtocolPoll> {
-    const { url, credentials, limits = DEFAULT_FETCH_LIMITS, now = Date.now } = this.options;
+    const { url, credentials, limits = DEFAULT_FETCH_LIMITS, now = Date.now, rs485Address } = this.options;
     const edges: DeviceEdges = { limits, agent: this.agent, signal: this.abort.signal, now };
     switch (protocol) {
       case "dxs":
@@ -89,8 +100,11 @@ export class InverterClient {
       case "mpplus":
         return fetchMpplusPoll(url, edges);
       case "html": {
-        const page = await fetchStatusPage(url, credentials, edges);
-        return { content: parseStatusPage(page.html), deviceId: null, answeredAtMs: page.answeredAtMs };
+        const form = rs485Address === undefined ? undefined : busAddressForm(rs485Address);
+        const page = await fetchStatusPage(url, credentials, { ...edges, ...(form && { form }) });
+        const content = parseStatusPage(page.html);
+        if (rs485Address !== undefined) checkShownAddress(content, rs485Address, url.host);
+        return { content, deviceId: null, answeredAtMs: page.answeredAtMs };
       }
     }
   }

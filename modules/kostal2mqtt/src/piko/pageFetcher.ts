@@ -124,6 +124,8 @@ export interface InverterRequest {
   what: string;
   /** latin1 for the old page (it declares ISO-8859-1), utf8 for JSON and XML. */
   encoding: BufferEncoding;
+  /** Posted form-urlencoded instead of a GET: the status page's own form (`edWrNr`, the RS485 address shown). */
+  form?: Readonly<Record<string, string>>;
   limits?: FetchLimits;
   agent?: Agent;
   signal?: AbortSignal;
@@ -159,6 +161,8 @@ export async function fetchInverterText(url: URL, request: InverterRequest): Pro
   // A client closed before this request started (a dxs poll's second request, a queued read) cancels it too.
   if (request.signal?.aborted === true) controller.abort();
   const headers: Record<string, string> = { accept: request.accept };
+  const form = request.form === undefined ? null : new URLSearchParams(request.form).toString();
+  if (form !== null) headers["content-type"] = "application/x-www-form-urlencoded";
   if (request.credentials) {
     const { username, password } = request.credentials;
     headers["authorization"] = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
@@ -166,6 +170,7 @@ export async function fetchInverterText(url: URL, request: InverterRequest): Pro
   try {
     const response = await fetch(url.href, {
       headers,
+      ...(form !== null && { method: "POST", body: form }),
       redirect: "manual",
       compress: false,
       agent: request.agent,
@@ -189,7 +194,7 @@ export async function fetchInverterText(url: URL, request: InverterRequest): Pro
 export async function fetchStatusPage(
   url: URL,
   credentials: Credentials,
-  options: { limits?: FetchLimits; agent?: Agent; signal?: AbortSignal; now?: () => number } = {},
+  options: Pick<InverterRequest, "limits" | "agent" | "signal" | "now" | "form"> = {},
 ): Promise<FetchedPage> {
   const { text, answeredAtMs } = await fetchInverterText(url, {
     ...options,

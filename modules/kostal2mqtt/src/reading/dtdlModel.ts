@@ -117,6 +117,7 @@ export function dtdlModel(): Record<string, unknown> {
                 // auto, html, dxs or mpplus (config/inverterSettings.ts checks it)
                 { name: "protocol", schema: "string" },
                 { name: "mirrorPort", schema: "integer" },
+                { name: "rs485Address", schema: "integer" },
               ],
             },
           },

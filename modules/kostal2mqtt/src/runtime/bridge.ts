@@ -1,10 +1,11 @@
 import type { BridgeSettings, InverterSettings } from "../config/bridgeSettings.js";
 import { realTimers, type Timers } from "../lib/timers.js";
 import type { Logger } from "../log/logger.js";
-import { InverterError } from "../piko/errors.js";
+import { InverterError, InverterUnreachable } from "../piko/errors.js";
 import { statusPageUrl } from "../piko/inverterAddress.js";
 import { InverterClient, type PollResult } from "../piko/inverterClient.js";
 import type { FetchLimits } from "../piko/pageFetcher.js";
+import { WebServerLines } from "../piko/webServerLine.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
 import type {
@@ -34,7 +35,10 @@ export interface BridgeOptions {
   /** Publish one reading with power 0.0 and totals held when an inverter goes to sleep (default true). */
   zeroOnSleep?: boolean;
   backoff?: BackoffLimits;
-  /** Where an inverter's pages come from; by default its status page over HTTP. Tests pass fake inverters. */
+  /**
+   * Where an inverter's pages come from; by default its status page over HTTP. Tests pass fake inverters. Every
+   * source, fake or not, takes turns with the others on the same host:port (see `sourceOf`).
+   */
   sourceFor?: (inverter: string, settings: InverterSettings) => PageSource;
   /** Jitter of the backoff; injected so that tests can pin it. */
   random?: () => number;
@@ -55,6 +59,8 @@ export class Bridge implements BridgeControl, ReadingCache {
   private readonly lastStatusAt = new Map<string, number>();
   private readonly statusListeners = new Set<StatusListener>();
   private readonly settingsListeners = new Set<SettingsListener>();
+  /** The web servers the inverters are read through, shared by inverters on the same host:port (an RS485 bus). */
+  private readonly lines = new WebServerLines();
   private readonly now: () => number;
   private readonly outputs: OutputFanOut;
   private readonly publisher: ReadingPublisher;
@@ -108,13 +114,14 @@ export class Bridge implements BridgeControl, ReadingCache {
       if (!wanted.enabled || this.loops.has(id)) continue;
       const loop = this.loopFor(id, wanted, pollIntervalMs);
       this.loops.set(id, { loop, settings: { ...wanted } });
+      const bus = wanted.rs485Address === undefined ? "" : ` (RS485 address ${wanted.rs485Address})`;
       this.options.log.info(
-        `inverter ${id}: polling ${statusPageUrl(wanted.host).host} every ${pollIntervalMs / 1000} s`,
+        `inverter ${id}: polling ${statusPageUrl(wanted.host).host}${bus} every ${pollIntervalMs / 1000} s`,
       );
       started.push(loop);
     }
     // Many inverters: their polls are spread over the interval instead of all firing in the same tick.
-    started.forEach((loop, index) => loop.start((index * pollIntervalMs) / started.length));
+    started.forEach((loop, index) => loop.start(Math.round((index * pollIntervalMs) / started.length)));
     for (const listener of this.settingsListeners) {
       try {
         listener(settings);
@@ -209,20 +216,7 @@ export class Bridge implements BridgeControl, ReadingCache {
 
   private loopFor(id: string, settings: InverterSettings, pollIntervalMs: number): InverterLoop {
     const { options } = this;
-    const source =
-      options.sourceFor?.(id, settings) ??
-      new InverterClient({
-        id,
-        url: statusPageUrl(settings.host),
-        credentials: { username: settings.username, password: settings.password },
-        protocol: settings.protocol ?? "auto",
-        onProtocolDetected: (protocol, previous) =>
-          options.log.info(
-            `inverter ${id}: speaks ${protocol}${previous === null ? "" : ` (it spoke ${previous} before)`}`,
-          ),
-        limits: options.limits,
-        now: this.now,
-      });
+    const source = this.sourceOf(id, settings);
     return new InverterLoop({
       id,
       source,
@@ -235,6 +229,44 @@ export class Bridge implements BridgeControl, ReadingCache {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.random ? { random: options.random } : {}),
     });
+  }
+
+  /**
+   * The inverter's pages through its web server's line: one request at a time to one host:port across inverters
+   * (old PIKOs on one RS485 bus share a web server), so a neighbour's poll waits for its turn rather than
+   * knocking the web server over; inverters on other hosts never wait for it.
+   */
+  private sourceOf(id: string, settings: InverterSettings): PageSource {
+    const { options } = this;
+    const url = statusPageUrl(settings.host);
+    const line = this.lines.acquire(url.host);
+    const source =
+      options.sourceFor?.(id, settings) ??
+      new InverterClient({
+        id,
+        url,
+        credentials: { username: settings.username, password: settings.password },
+        protocol: settings.protocol ?? "auto",
+        onProtocolDetected: (protocol, previous) =>
+          options.log.info(
+            `inverter ${id}: speaks ${protocol}${previous === null ? "" : ` (it spoke ${previous} before)`}`,
+          ),
+        limits: options.limits,
+        now: this.now,
+        agent: line.agent,
+        ...(settings.rs485Address !== undefined && { rs485Address: settings.rs485Address }),
+      });
+    let released = false;
+    // A read still waiting for its turn when the inverter is stopped never reaches the web server.
+    const stopped = () => new InverterUnreachable(`inverter ${id}: polling stopped`);
+    return {
+      read: () => line.take(() => (released ? Promise.reject(stopped()) : source.read())),
+      close: () => {
+        source.close();
+        if (!released) this.lines.release(line);
+        released = true;
+      },
+    };
   }
 
   private publishStatus(id: string): void {
@@ -259,7 +291,8 @@ function sameSettings(a: InverterSettings, b: InverterSettings): boolean {
     a.username === b.username &&
     a.password === b.password &&
     a.enabled === b.enabled &&
-    (a.protocol ?? "auto") === (b.protocol ?? "auto")
+    (a.protocol ?? "auto") === (b.protocol ?? "auto") &&
+    a.rs485Address === b.rs485Address
   );
 }
 
