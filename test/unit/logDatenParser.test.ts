@@ -7,6 +7,7 @@ import {
 } from "../../modules/kostal2mqtt/src/piko/logdaten/historyFields.js";
 import { serialiseHistoryEntry } from "../../modules/kostal2mqtt/src/piko/logdaten/historyJson.js";
 import { parseLogDaten } from "../../modules/kostal2mqtt/src/piko/logdaten/logDatenParser.js";
+import { fullRow, LOGDATEN_COLUMNS, logDatenFile as file } from "../support/logDatenFile.js";
 import { folderTestOptions, readFolder } from "../support/protocolCaptures.js";
 
 /**
@@ -76,75 +77,6 @@ test(
   },
 );
 
-const COLUMNS = [
-  "Zeit",
-  "DC1 U",
-  "DC1 I",
-  "DC1 P",
-  "DC1 T",
-  "DC1 S",
-  "DC2 U",
-  "DC2 I",
-  "DC2 P",
-  "DC2 T",
-  "DC2 S",
-  "DC3 U",
-  "DC3 I",
-  "DC3 P",
-  "DC3 T",
-  "DC3 S",
-  "AC1 U",
-  "AC1 I",
-  "AC1 P",
-  "AC1 T",
-  "AC2 U",
-  "AC2 I",
-  "AC2 P",
-  "AC2 T",
-  "AC3 U",
-  "AC3 I",
-  "AC3 P",
-  "AC3 T",
-  "AC F",
-  "FC I",
-  "Ain1",
-  "Ain2",
-  "Ain3",
-  "Ain4",
-  "AC S",
-  "Err",
-  "ENS S",
-  "ENS Err",
-  "KB S",
-  "total E",
-  "Iso R",
-  "Ereignis",
-];
-
-function file(rowLines: string[], columns = COLUMNS, eol = "\r\n"): string {
-  const head = [
-    "Wechselricher Logdaten",
-    "Wechselrichter Nr:\t255",
-    "Name:\tpiko",
-    "akt. Zeit:\t   1000000",
-    "",
-    "Logdaten U[V], I[mA], P[W], E[kWh], F[Hz], R[kOhm], Ain T[digit], Zeit[sec]",
-    columns.join("\t"),
-  ];
-  return [...head, ...rowLines].join(eol) + eol;
-}
-
-const defaultCell = (name: string) => (name === "AC F" ? "50.0" : "10");
-
-/** A full row (on the grid): every column of COLUMNS but the event. */
-function fullRow(zeit: number, cells: Partial<Record<string, string>> = {}): string {
-  return COLUMNS.slice(0, -1)
-    .map((name) =>
-      name === "Zeit" ? String(zeit).padStart(10) : (cells[name] ?? defaultCell(name)).padStart(6),
-    )
-    .join("\t");
-}
-
 test("a row on the grid carries total E and Iso R; the misspelt title and CRLF are read", () => {
   const { header, entries, warnings } = parseLogDaten(
     file([fullRow(999100, { "total E": "39116", "Iso R": "6500", "AC1 I": "2500" })]),
@@ -160,7 +92,7 @@ test("a row on the grid carries total E and Iso R; the misspelt title and CRLF a
 });
 
 test("columns are found by the header's names, not by position", () => {
-  const swapped = [...COLUMNS];
+  const swapped = [...LOGDATEN_COLUMNS];
   [swapped[1], swapped[2]] = [swapped[2]!, swapped[1]!]; // DC1 I before DC1 U
   const line = fullRow(999100, { "DC1 U": "700", "DC1 I": "300" }); // cells in COLUMNS order: 700 then 300
   const { entries } = parseLogDaten(file([line], swapped), 0);
