@@ -1,31 +1,15 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ManualClock, PikoSimulator } from "../../modules/piko-simulator/src/index.js";
-import { childEnv } from "../support/childEnv.js";
-import { repoPath } from "../support/paths.js";
+import { runCliProcess } from "../support/cliProcess.js";
 import { NOON } from "../support/simulatedTime.js";
 
 /** `kostal2mqtt history` as a user runs it, against the simulator's LogDaten.dat. */
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string[]; stderr: string }>((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [repoPath("bin/kostal2mqtt.js"), "history", ...args],
-      { env: childEnv(env), encoding: "utf8", timeout: 30_000 },
-      (_error, stdout, stderr) =>
-        resolve({
-          code: child.exitCode,
-          stdout: stdout.trim().split("\n").filter(Boolean),
-          stderr: stderr.trim(),
-        }),
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCliProcess(["history", ...args], env);
 
 let simulator: PikoSimulator;
 let url: string;

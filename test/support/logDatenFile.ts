@@ -1,52 +1,11 @@
+import { LOGDATEN_COLUMNS } from "../../modules/piko-simulator/src/logDaten.js";
+
+export { LOGDATEN_COLUMNS };
+
 /**
  * Made-up LogDaten.dat files in the device's layout (piko.md): the header, the units line, the 42 column names,
  * space-padded tab-separated rows. For the reader's tests, the downloader's test server and the fuzz.
  */
-
-export const LOGDATEN_COLUMNS = [
-  "Zeit",
-  "DC1 U",
-  "DC1 I",
-  "DC1 P",
-  "DC1 T",
-  "DC1 S",
-  "DC2 U",
-  "DC2 I",
-  "DC2 P",
-  "DC2 T",
-  "DC2 S",
-  "DC3 U",
-  "DC3 I",
-  "DC3 P",
-  "DC3 T",
-  "DC3 S",
-  "AC1 U",
-  "AC1 I",
-  "AC1 P",
-  "AC1 T",
-  "AC2 U",
-  "AC2 I",
-  "AC2 P",
-  "AC2 T",
-  "AC3 U",
-  "AC3 I",
-  "AC3 P",
-  "AC3 T",
-  "AC F",
-  "FC I",
-  "Ain1",
-  "Ain2",
-  "Ain3",
-  "Ain4",
-  "AC S",
-  "Err",
-  "ENS S",
-  "ENS Err",
-  "KB S",
-  "total E",
-  "Iso R",
-  "Ereignis",
-];
 
 export function logDatenFile(
   rowLines: readonly string[],

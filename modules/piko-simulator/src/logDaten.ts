@@ -17,7 +17,8 @@ export const ROW_INTERVAL_S = 900;
 export const COUNTER_AT_START_S = 250_000_000;
 const KEPT_MS = 100 * DAY_MS;
 
-const COLUMNS = [
+/** The column header, as the device writes it (piko.md). */
+export const LOGDATEN_COLUMNS = [
   "Zeit",
   ...[1, 2, 3].flatMap((n) => ["U", "I", "P", "T", "S"].map((q) => `DC${n} ${q}`)),
   ...[1, 2, 3].flatMap((n) => ["U", "I", "P", "T"].map((q) => `AC${n} ${q}`)),
@@ -116,7 +117,7 @@ export function renderLogDaten(source: LogDatenSource, nowMs: number): Buffer {
     `akt. Zeit:\t${cell(counterAt(source, nowMs), 10)}`,
     "",
     "Logdaten U[V], I[mA], P[W], E[kWh], F[Hz], R[kOhm], Ain T[digit], Zeit[sec]",
-    COLUMNS.join("\t"),
+    LOGDATEN_COLUMNS.join("\t"),
     ...historyLines(source, nowMs),
   ];
   return Buffer.from(`${lines.join("\r\n")}\r\n`, "latin1");
