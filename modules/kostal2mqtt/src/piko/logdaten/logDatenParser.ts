@@ -44,6 +44,8 @@ const TIME_LINE = /^akt\. Zeit:\s*(\d+)\s*$/;
 const WHOLE = /^\d+$/;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 const WORD = /^[A-Za-z][A-Za-z0-9 _-]*$/;
+/** The furthest a JavaScript Date reaches; a counter that would place a row beyond it is garbage. */
+const MAX_DATE_MS = 8.64e15;
 /** The insulation resistance has no unit in the reading's table; a PIKO reports up to a few MOhm. */
 const PLAUSIBLE_KOHM = { min: 0, max: 100_000 };
 
@@ -69,6 +71,12 @@ function locateColumns(headerLine: string): Located {
   };
 }
 
+/** The line of column names: tab-separated, one of them the time column (wherever it stands). */
+function isColumnHeader(line: string): boolean {
+  const names = line.split("\t").map((name) => name.trim());
+  return names.length > 1 && names.includes(TIME_COLUMN);
+}
+
 function readHeader(lines: readonly string[]): { header: LogDatenHeader; columnsAt: number } {
   const titleAt = lines.findIndex((line) => TITLE.test(line));
   if (titleAt < 0) {
@@ -81,7 +89,7 @@ function readHeader(lines: readonly string[]): { header: LogDatenHeader; columns
   let deviceSeconds: number | null = null;
   for (let i = titleAt + 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line.startsWith(`${TIME_COLUMN}\t`)) {
+    if (isColumnHeader(line)) {
       if (deviceSeconds === null)
         throw new PageFormat("expected an 'akt. Zeit:' line in the LogDaten header, found none");
       return { header: { inverterNumber, name, deviceSeconds }, columnsAt: i };
@@ -151,7 +159,9 @@ function readRow(
   const deviceSeconds = Number(zeit);
   const time = timeAt(deviceSeconds);
   if (time === null) {
-    warnings.push(`${where}: dropped, its time ${deviceSeconds} s is after the file's 'akt. Zeit'`);
+    warnings.push(
+      `${where}: dropped, its time ${deviceSeconds} s is after the file's 'akt. Zeit' or out of range`,
+    );
     return null;
   }
   if (cells.length > columns.width) {
@@ -175,10 +185,12 @@ export function parseLogDaten(text: string, downloadedAtMs: number): LogDaten {
   const lines = text.split(/\r?\n/);
   const { header, columnsAt } = readHeader(lines);
   const columns = locateColumns(lines[columnsAt]!);
-  const timeAt = (deviceSeconds: number): string | null =>
-    deviceSeconds > header.deviceSeconds
+  const timeAt = (deviceSeconds: number): string | null => {
+    const ms = downloadedAtMs + (deviceSeconds - header.deviceSeconds) * 1000;
+    return deviceSeconds > header.deviceSeconds || !(Math.abs(ms) <= MAX_DATE_MS)
       ? null
-      : new Date(downloadedAtMs + (deviceSeconds - header.deviceSeconds) * 1000).toISOString();
+      : new Date(ms).toISOString();
+  };
   const warnings: string[] = [];
   const entries: HistoryEntry[] = [];
   // Text that does not end in a line break was cut off (a partial download): its last row may be incomplete.
