@@ -1,6 +1,8 @@
 import { Agent } from "node:http";
 import { toReading, type Reading } from "../reading/reading.js";
 import { fetchStatusPage, DEFAULT_FETCH_LIMITS, type Credentials, type FetchLimits } from "./pageFetcher.js";
+import { downloadLogDaten, LOGDATEN_PATH } from "./logdaten/logDatenDownloader.js";
+import type { LogDaten } from "./logdaten/logDatenParser.js";
 import { parseStatusPage } from "./statusPage.js";
 
 export interface InverterClientOptions {
@@ -44,6 +46,19 @@ export class InverterClient {
     });
     const content = parseStatusPage(page.html);
     return { reading: toReading(content, this.id, page.answeredAtMs), warnings: content.warnings };
+  }
+
+  /**
+   * The inverter's history file (LogDaten.dat), on the same kept-alive socket as the polls: the device serves one
+   * connection. Rejects like `read`, with InverterBusy when it stayed busy.
+   */
+  history(): Promise<LogDaten> {
+    const { url, credentials, now = Date.now } = this.options;
+    return downloadLogDaten(new URL(LOGDATEN_PATH, url), credentials, {
+      agent: this.agent,
+      signal: this.abort.signal,
+      now,
+    });
   }
 
   /** Cancels a request in flight and closes the kept-alive socket. */

@@ -7,7 +7,8 @@ import { InverterClient, type PollResult } from "../piko/inverterClient.js";
 import type { FetchLimits } from "../piko/pageFetcher.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
-import type { BridgeControl, ReadNowOutcome, StatusListener } from "./bridgeControl.js";
+import type { BackfillOutcome, BridgeControl, ReadNowOutcome, StatusListener } from "./bridgeControl.js";
+import { HistoryBackfill } from "./historyBackfill.js";
 import type { BackoffLimits, InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
 import { InverterLoop, type InverterLoopListener, type PageSource } from "./inverterLoop.js";
 import { OutputFanOut } from "./outputFanOut.js";
@@ -32,7 +33,12 @@ export interface BridgeOptions {
   sourceFor?: (inverter: string, settings: InverterSettings) => PageSource;
   /** Jitter of the backoff; injected so that tests can pin it. */
   random?: () => number;
+  /** History backfill after gaps (runtime/historyBackfill.ts), its cursor in this data folder; absent: none. */
+  history?: { dataDir: string | null };
 }
+
+/** A gap worth a backfill: longer than two polls and a quarter of an hour (the device logs every 15 min). */
+const BACKFILL_SLACK_MS = 15 * 60_000;
 
 const STATUS_REFRESH_MS = 60_000;
 const FAILING = new Set(["unreachable", "auth_error", "format_error"]);
@@ -51,6 +57,7 @@ export class Bridge implements BridgeControl {
   private readonly now: () => number;
   private readonly outputs: OutputFanOut;
   private readonly publisher: ReadingPublisher;
+  private readonly history: HistoryBackfill | null;
   /** What the inverters' loops report to; private, so that nobody else can pose as a loop. */
   private readonly loopListener: InverterLoopListener = {
     stateChanged: (id, change) => this.onStateChange(id, change),
@@ -65,6 +72,15 @@ export class Bridge implements BridgeControl {
       options.guard ??
       new ReadingGuard({ replacedAfter: 3, dataDir: null, warn: (m) => options.log.warn(m) });
     this.publisher = new ReadingPublisher(this.outputs, guard, options.log, options.zeroOnSleep ?? true);
+    this.history =
+      options.history === undefined
+        ? null
+        : new HistoryBackfill({
+            dataDir: options.history.dataDir,
+            publish: (message) => this.outputs.publishHistory(message),
+            log: options.log,
+            now: this.now,
+          });
   }
 
   async start(): Promise<void> {
@@ -74,6 +90,7 @@ export class Bridge implements BridgeControl {
   async stop(deadlineMs: number): Promise<void> {
     for (const { loop } of this.loops.values()) loop.stop();
     this.loops.clear();
+    this.history?.saveAll();
     await this.outputs.stop(deadlineMs);
   }
 
@@ -128,6 +145,22 @@ export class Bridge implements BridgeControl {
     );
   }
 
+  async backfillHistory(inverter?: string, sinceMs?: number): Promise<BackfillOutcome[] | undefined> {
+    const ids = inverter === undefined ? [...this.loops.keys()] : this.loops.has(inverter) ? [inverter] : [];
+    if (inverter !== undefined && ids.length === 0) return undefined;
+    return Promise.all(
+      ids.map(async (id): Promise<BackfillOutcome> => {
+        try {
+          return { inverter: id, count: await this.backfill(id, sinceMs) };
+        } catch (error) {
+          if (error instanceof InverterError || error instanceof RangeError)
+            return { inverter: id, error: `${error.name}: ${error.message}` };
+          throw error;
+        }
+      }),
+    );
+  }
+
   inverterStatuses(): InverterStatusReport[] {
     return [...this.loops.values()].map(({ loop }) =>
       statusReport(loop.id, loop.health(), loop.latestReading()),
@@ -165,8 +198,27 @@ export class Bridge implements BridgeControl {
 
   private onReading(id: string, result: PollResult): void {
     this.publisher.publish(result.reading, result.warnings);
+    const gapMs = 2 * this.currentPollIntervalMs + BACKFILL_SLACK_MS;
+    const gapFrom = this.history?.readingPublished(id, result.reading.ts_ms, gapMs) ?? null;
+    if (gapFrom !== null && this.loops.get(id)?.loop.hasHistory === true) {
+      this.options.log.info(
+        `inverter ${id}: no reading since ${new Date(gapFrom).toISOString()}; backfilling its history`,
+      );
+      this.backfill(id, gapFrom).catch((error: unknown) =>
+        this.options.log.warn(`inverter ${id}: history backfill failed: ${(error as Error).message}`),
+      );
+    }
     // An unchanged status is re-published now and then, so `last_seen` stays current without a message per poll.
     if (this.now() - (this.lastStatusAt.get(id) ?? 0) >= STATUS_REFRESH_MS) this.publishStatus(id);
+  }
+
+  /** Downloads the inverter's history between its polls and publishes what is new. */
+  private backfill(id: string, sinceMs?: number): Promise<number> {
+    const loop = this.loops.get(id)?.loop;
+    if (loop === undefined || this.history === null) {
+      return Promise.reject(new RangeError("history backfill is off"));
+    }
+    return this.history.run(id, () => loop.readHistory(), sinceMs);
   }
 
   /** A lasting fault is summarised now and then, not logged per poll. */
