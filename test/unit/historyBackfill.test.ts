@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createLogger } from "../../modules/kostal2mqtt/src/log/logger.js";
+import { DesiredProperties } from "../../modules/kostal2mqtt/src/config/desiredProperties.js";
+import { EdgeController } from "../../modules/kostal2mqtt/src/controllers/edgeController.js";
+import { createLogger, Redactor } from "../../modules/kostal2mqtt/src/log/logger.js";
 import { parseLogDaten, type LogDaten } from "../../modules/kostal2mqtt/src/piko/logdaten/logDatenParser.js";
 import type { HistoryMessage } from "../../modules/kostal2mqtt/src/ports/output.js";
 import { HistoryBackfill } from "../../modules/kostal2mqtt/src/runtime/historyBackfill.js";
@@ -194,4 +196,47 @@ test("a corrupt history.json is moved aside and reported, the bridge starts with
   });
   assert.equal(backfill.readingPublished("piko", NOON, 1000), null);
   assert.match(lines.join("\n"), /history\.json: piko: not \{cursor, lastReadingMs\}.*moved aside/);
+});
+
+test("direct method backfillHistory: 200 with the count, 400 for a bad payload, 404 for an unknown inverter", async () => {
+  const harness = await bridgeAt(NOON, dataDirWith(null));
+  await harness.clock.advance(0);
+  const controller = new EdgeController({
+    control: harness.bridge,
+    twin: { isConnected: false, updateReported: () => Promise.resolve(), refetchTwin: () => undefined },
+    desired: new DesiredProperties({
+      pollIntervalSeconds: 10,
+      inverters: new Map(),
+      username: "u",
+      password: "p",
+    }),
+    info: { version: "test", startedAt: "2024-06-21T10:00:00.000Z" },
+    log: harness.log,
+    redactor: new Redactor(),
+  });
+  const call = (payload: unknown) => controller.methods.backfillHistory!(payload);
+  for (const bad of [
+    [1],
+    "x",
+    { inverter: "Not An Id" },
+    { since: "yesterday" },
+    { since: 5 },
+    { other: 1 },
+  ]) {
+    const answer = await call(bad);
+    assert.equal(answer.status, 400, JSON.stringify(bad));
+    assert.match(JSON.stringify(answer.payload), /"error":/);
+  }
+  assert.equal((await call({ inverter: "garage" })).status, 404);
+  const since = new Date(NOON - 3600_000).toISOString();
+  assert.deepEqual(await call({ inverter: "piko", since }), {
+    status: 200,
+    payload: { count: 4, inverters: [{ inverter: "piko", count: 4 }] },
+  });
+  assert.deepEqual(await call({}), {
+    status: 200,
+    payload: { count: 0, inverters: [{ inverter: "piko", count: 0 }] },
+  });
+  assert.equal(harness.output.history.length, 4);
+  await harness.bridge.stop(1000);
 });
