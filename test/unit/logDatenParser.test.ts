@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { PageFormat } from "../../modules/kostal2mqtt/src/piko/errors.js";
 import {
@@ -8,6 +9,7 @@ import {
 import { serialiseHistoryEntry } from "../../modules/kostal2mqtt/src/piko/logdaten/historyJson.js";
 import { parseLogDaten } from "../../modules/kostal2mqtt/src/piko/logdaten/logDatenParser.js";
 import { fullRow, LOGDATEN_COLUMNS, logDatenFile as file } from "../support/logDatenFile.js";
+import { repoPath } from "../support/paths.js";
 import { folderTestOptions, readFolder } from "../support/protocolCaptures.js";
 
 /**
@@ -181,5 +183,18 @@ test("history entries as JSON lines: measurements with a decimal point, codes as
   assert.equal(
     serialiseHistoryEntry(entries[1]!),
     '{"kind":"event","time":"2024-06-21T11:46:40.000Z","device_seconds":999200,"event":"POR"}',
+  );
+});
+
+test("the README's History backfill section names every history field", () => {
+  const readme = readFileSync(repoPath("README.md"), "utf8");
+  const section = readme.slice(
+    readme.indexOf("## History backfill"),
+    readme.indexOf("## The PIKO simulator"),
+  );
+  const named = (key: string) => section.includes(`\`${key}\``) || /^(dc|l)[23]_/.test(key);
+  assert.deepEqual(
+    HISTORY_FIELDS.map((f) => f.key).filter((key) => !named(key)),
+    [],
   );
 });
