@@ -8,6 +8,8 @@ import { EdgeController } from "../../modules/kostal2mqtt/src/controllers/edgeCo
 import { createLogger, Redactor } from "../../modules/kostal2mqtt/src/log/logger.js";
 import { parseLogDaten, type LogDaten } from "../../modules/kostal2mqtt/src/piko/logdaten/logDatenParser.js";
 import type { HistoryMessage } from "../../modules/kostal2mqtt/src/ports/output.js";
+import { InverterUnreachable } from "../../modules/kostal2mqtt/src/piko/errors.js";
+import type { BridgeOptions } from "../../modules/kostal2mqtt/src/runtime/bridge.js";
 import { HistoryBackfill } from "../../modules/kostal2mqtt/src/runtime/historyBackfill.js";
 import { renderLogDaten } from "../../modules/piko-simulator/src/logDaten.js";
 import { SolarDay } from "../../modules/piko-simulator/src/solarDay.js";
@@ -64,7 +66,7 @@ class HistoryInverter extends FakeInverter {
   }
 }
 
-async function bridgeAt(startMs: number, dataDir: string) {
+async function bridgeAt(startMs: number, dataDir: string, extra: Partial<BridgeOptions> = {}) {
   const output = new HistoryOutput("recording");
   let inverter: HistoryInverter | null = null;
   const harness = runtimeHarness(
@@ -73,6 +75,7 @@ async function bridgeAt(startMs: number, dataDir: string) {
     {
       history: { dataDir },
       sourceFor: () => (inverter = new HistoryInverter(harness.clock)),
+      ...extra,
     },
   );
   await harness.clock.advance(startMs - harness.clock.now());
@@ -238,5 +241,28 @@ test("direct method backfillHistory: 200 with the count, 400 for a bad payload, 
     payload: { count: 0, inverters: [{ inverter: "piko", count: 0 }] },
   });
   assert.equal(harness.output.history.length, 4);
+  await harness.bridge.stop(1000);
+});
+
+test("a night the bridge watched starts no download in the morning; an outage by day does", async () => {
+  let night = false;
+  const harness = await bridgeAt(NOON, dataDirWith(null), { isNight: () => night });
+  const inverter = harness.inverter();
+  await harness.clock.advance(0);
+  const silent = () => new InverterUnreachable("inverter 127.0.0.1:9000 did not answer within 1 s");
+  inverter.answer = silent;
+  night = true;
+  await harness.clock.advance(10 * 3600_000);
+  assert.equal(harness.bridge.inverterStatuses()[0]?.state, "asleep");
+  night = false;
+  inverter.answer = (atMs) => pikoReading("piko", atMs);
+  await harness.clock.advance(5 * 60_000);
+  assert.equal(inverter.downloads, 0, "the night was no gap");
+  inverter.answer = silent;
+  await harness.clock.advance(3600_000);
+  assert.equal(harness.bridge.inverterStatuses()[0]?.state, "unreachable");
+  inverter.answer = (atMs) => pikoReading("piko", atMs);
+  await harness.clock.advance(5 * 60_000);
+  assert.equal(inverter.downloads, 1, "an outage by day is a gap");
   await harness.bridge.stop(1000);
 });

@@ -42,6 +42,7 @@ const BACKFILL_SLACK_MS = 15 * 60_000;
 
 const STATUS_REFRESH_MS = 60_000;
 const FAILING = new Set(["unreachable", "auth_error", "format_error"]);
+const HEALTHY = new Set(["producing", "idle"]);
 
 /**
  * The running bridge: one loop per configured inverter, and the one fan-out of everything it learns (readings,
@@ -182,6 +183,7 @@ export class Bridge implements BridgeControl {
 
   private onStateChange(id: string, change: StateChange): void {
     if (change.to === "asleep") this.publisher.asleep(id, change.at);
+    if (change.to === "asleep" && HEALTHY.has(change.from)) this.history?.wentToSleep(id);
     const line = `inverter ${id}: ${change.from} -> ${change.to}: ${change.message}`;
     if (FAILING.has(change.to)) this.options.log.warn(line);
     else this.options.log.info(line);

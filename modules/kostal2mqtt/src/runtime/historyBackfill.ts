@@ -11,7 +11,8 @@ import type { HistoryMessage } from "../ports/output.js";
  * in order, and never twice. Per inverter, a cursor (the device counter of the last entry handed over) and the time
  * of the last published reading are kept in `history.json` in the data folder:
  * - a gap is seen when a reading arrives and the last one published before it is older than the gap limit (also
- *   across a restart: the time is saved now and then, and at stop);
+ *   across a restart: the time is saved now and then, and at stop), unless the inverter went to sleep from a
+ *   healthy state meanwhile (a night the bridge watched: the device logs nothing asleep, no download each morning);
  * - entries after the cursor are handed to the outputs one by one, the cursor saved after each (an output has
  *   accepted an entry when it returned from `publishHistory`: it is in its queue); a restart mid-backfill goes
  *   on after the last entry handed over. A crash between the hand-over and the save may repeat that one entry;
@@ -62,6 +63,8 @@ export class HistoryBackfill {
   private readonly file: StateFile<Stored>;
   private readonly state: Stored;
   private readonly lastSaved = new Map<string, number>();
+  /** Inverters that went to sleep while the bridge watched: their night is no gap (the device logs nothing then). */
+  private readonly sleeping = new Set<string>();
   /** The backfill running per inverter: a second request joins it. */
   private readonly running = new Map<string, Promise<number>>();
 
@@ -75,6 +78,11 @@ export class HistoryBackfill {
     this.state = this.file.load(validate) ?? {};
   }
 
+  /** The inverter went to sleep from a healthy state: its next reading after the night starts no backfill. */
+  wentToSleep(inverter: string): void {
+    this.sleeping.add(inverter);
+  }
+
   /**
    * A reading of `inverter` was published at `atMs`; returns the time of the one before it when the gap between
    * them is longer than `gapMs` (the rows of that gap are worth a backfill), else null.
@@ -84,7 +92,8 @@ export class HistoryBackfill {
     const before = entry.lastReadingMs;
     entry.lastReadingMs = atMs;
     if (atMs - (this.lastSaved.get(inverter) ?? -Infinity) >= SAVE_READING_EVERY_MS) this.save(inverter);
-    return before !== null && atMs - before > gapMs ? before : null;
+    const slept = this.sleeping.delete(inverter);
+    return !slept && before !== null && atMs - before > gapMs ? before : null;
   }
 
   /**
