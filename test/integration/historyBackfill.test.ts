@@ -50,7 +50,7 @@ function lastReadingAgo(agoMs: number): void {
   writeFileSync(join(dataDir, "history.json"), JSON.stringify(stored));
 }
 
-function runBridge(url: string): ModuleProcess {
+function runBridge(url: string, extra: Record<string, string> = {}): ModuleProcess {
   const bridge = new ModuleProcess(["run"], {
     KOSTAL_HOST: new URL(url).host,
     KOSTAL_ID: "dach",
@@ -61,6 +61,7 @@ function runBridge(url: string): ModuleProcess {
     MQTT_PORT: String(broker.port),
     MQTT_USERNAME: "bridge",
     MQTT_PASSWORD: "bridge-pw",
+    ...extra,
   });
   processes.push(bridge);
   return bridge;
@@ -105,6 +106,21 @@ test(
       assert.deepEqual(
         counters,
         [...counters].sort((a, b) => a - b),
+      );
+      assert.equal(received.length, 16);
+
+      // Switched off: the same gap again, and no download.
+      clock.advance(HOUR);
+      lastReadingAgo(2 * HOUR);
+      const off = runBridge(url, { HISTORY_BACKFILL: "false" });
+      await off.waitForLine(/starting -> producing/);
+      await off.waitForLine(/connected to MQTT broker/);
+      assert.equal(await off.stop(), 0);
+      assert.doesNotMatch(off.output(), /backfill/);
+      assert.equal(
+        simulator.stats.requests,
+        simulator.stats.pages + 2,
+        "no request but status pages and two files",
       );
       assert.equal(received.length, 16);
     } finally {

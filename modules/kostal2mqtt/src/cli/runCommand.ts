@@ -123,7 +123,7 @@ function createBridge(
       warn: (message) => log.warn(message),
     }),
     // On by default: the download waits for the inverter's poll in flight and holds its polls off (one connection).
-    history: { dataDir },
+    ...(site.historyBackfill ? { history: { dataDir } } : {}),
   });
 }
 
