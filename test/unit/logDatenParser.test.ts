@@ -198,3 +198,18 @@ test("the README's History backfill section names every history field", () => {
     [],
   );
 });
+
+test("a filter reads only the entries it wants; the others are passed over unread, without warnings", () => {
+  const text = file([fullRow(998200, { "DC1 U": "bad" }), fullRow(999100), "    999150\tPOR"]);
+  const seen: Array<[number, number, number]> = [];
+  const { entries, warnings } = parseLogDaten(text, 1_000_000_000, (deviceSeconds, timeMs, header) => {
+    seen.push([deviceSeconds, timeMs, header.deviceSeconds]);
+    return deviceSeconds > 998200;
+  });
+  assert.deepEqual(
+    entries.map((e) => e.deviceSeconds),
+    [999100, 999150],
+  );
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(seen[0], [998200, 1_000_000_000 - 1800 * 1000, 1_000_000]);
+});

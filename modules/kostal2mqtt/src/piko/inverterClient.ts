@@ -2,7 +2,7 @@ import { Agent } from "node:http";
 import { toReading, type Reading } from "../reading/reading.js";
 import { fetchStatusPage, DEFAULT_FETCH_LIMITS, type Credentials, type FetchLimits } from "./pageFetcher.js";
 import { downloadLogDaten, LOGDATEN_PATH } from "./logdaten/logDatenDownloader.js";
-import type { LogDaten } from "./logdaten/logDatenParser.js";
+import type { HistoryFilter, LogDaten } from "./logdaten/logDatenParser.js";
 import { parseStatusPage } from "./statusPage.js";
 
 export interface InverterClientOptions {
@@ -52,12 +52,13 @@ export class InverterClient {
    * The inverter's history file (LogDaten.dat), on the same kept-alive socket as the polls: the device serves one
    * connection. Rejects like `read`, with InverterBusy when it stayed busy.
    */
-  history(): Promise<LogDaten> {
+  history(keep?: HistoryFilter): Promise<LogDaten> {
     const { url, credentials, now = Date.now } = this.options;
     return downloadLogDaten(new URL(LOGDATEN_PATH, url), credentials, {
       agent: this.agent,
       signal: this.abort.signal,
       now,
+      ...(keep && { keep }),
     });
   }
 

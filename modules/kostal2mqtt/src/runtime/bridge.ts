@@ -220,7 +220,7 @@ export class Bridge implements BridgeControl {
     if (loop === undefined || this.history === null) {
       return Promise.reject(new RangeError("history backfill is off"));
     }
-    return this.history.run(id, () => loop.readHistory(), sinceMs);
+    return this.history.run(id, (keep) => loop.readHistory(keep), sinceMs);
   }
 
   /** A lasting fault is summarised now and then, not logged per poll. */

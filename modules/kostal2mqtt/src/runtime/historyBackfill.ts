@@ -2,7 +2,7 @@ import { StateFile, type Loaded } from "../lib/stateFile.js";
 import type { Logger } from "../log/logger.js";
 import type { HistoryEntry } from "../piko/logdaten/historyFields.js";
 import { serialiseHistoryEntry } from "../piko/logdaten/historyJson.js";
-import type { LogDaten } from "../piko/logdaten/logDatenParser.js";
+import type { HistoryFilter, LogDaten } from "../piko/logdaten/logDatenParser.js";
 import type { HistoryMessage } from "../ports/output.js";
 
 /**
@@ -100,12 +100,16 @@ export class HistoryBackfill {
    * Downloads `inverter`'s history with `download` (which keeps clear of its polls) and publishes what is new;
    * resolves with how many entries. One run per inverter at a time: a second request joins the running one.
    */
-  run(inverter: string, download: () => Promise<LogDaten>, sinceMs?: number): Promise<number> {
+  run(
+    inverter: string,
+    download: (keep: HistoryFilter) => Promise<LogDaten>,
+    sinceMs?: number,
+  ): Promise<number> {
     const running = this.running.get(inverter);
     if (running !== undefined) return running;
     const { log } = this.options;
     const run = (async () => {
-      const file = await download();
+      const file = await download(this.wanted(inverter, sinceMs));
       if (file.warnings.length > 0) {
         log.info(
           `inverter ${inverter}: history: ${file.warnings.length} warning(s), first: ${file.warnings[0]}`,
@@ -146,6 +150,17 @@ export class HistoryBackfill {
     }
     this.save(inverter);
     return count;
+  }
+
+  /**
+   * The entries a run reads: after the cursor (all of a file whose counter is below it: a reset device, see
+   * `publish`) and after `sinceMs`; the rest of the file is never turned into objects.
+   */
+  private wanted(inverter: string, sinceMs: number | undefined): HistoryFilter {
+    const cursor = this.entry(inverter).cursor;
+    return (deviceSeconds, timeMs, header) =>
+      (cursor === null || deviceSeconds > cursor || header.deviceSeconds < cursor) &&
+      (sinceMs === undefined || timeMs > sinceMs);
   }
 
   /** Saves every inverter's state (at stop). */

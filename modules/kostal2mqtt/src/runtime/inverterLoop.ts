@@ -1,7 +1,7 @@
 import type { Logger } from "../log/logger.js";
 import type { Timers } from "../lib/timers.js";
 import type { PollResult } from "../piko/inverterClient.js";
-import type { LogDaten } from "../piko/logdaten/logDatenParser.js";
+import type { HistoryFilter, LogDaten } from "../piko/logdaten/logDatenParser.js";
 import type { Reading } from "../reading/reading.js";
 import {
   InverterHealthTracker,
@@ -18,7 +18,7 @@ export interface PageSource {
   /** Cancels a read in flight and frees the connection. */
   close(): void;
   /** The inverter's history (old PIKOs' LogDaten.dat); absent where the device keeps none the bridge can read. */
-  history?(): Promise<LogDaten>;
+  history?(keep?: HistoryFilter): Promise<LogDaten>;
 }
 
 /** What the loop reports, in this order per poll: a state change (if any), then the reading or the failure. */
@@ -115,13 +115,13 @@ export class InverterLoop {
    * Downloads the inverter's history between polls: after the poll in flight (and any other download), and no poll
    * starts until it is done, as the device serves one connection at a time (piko.md).
    */
-  async readHistory(): Promise<LogDaten> {
+  async readHistory(keep?: HistoryFilter): Promise<LogDaten> {
     const { source } = this.options;
     if (source.history === undefined) throw new RangeError(`inverter ${this.id} keeps no history to read`);
     while (this.inFlight !== null || this.download !== null) {
       await (this.inFlight ?? this.download)?.catch(() => undefined);
     }
-    const download = source.history();
+    const download = source.history(keep);
     this.download = download;
     try {
       return await download;

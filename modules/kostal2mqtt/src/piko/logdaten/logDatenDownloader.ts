@@ -8,7 +8,7 @@ import {
   type FetchedDocument,
   type FetchLimits,
 } from "../pageFetcher.js";
-import { parseLogDaten, type LogDaten } from "./logDatenParser.js";
+import { parseLogDaten, type HistoryFilter, type LogDaten } from "./logDatenParser.js";
 
 /**
  * Downloads an old PIKO's history file, `/LogDaten.dat`, through the same fetch path as the status page (Basic auth,
@@ -45,6 +45,8 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   now?: () => number;
   random?: () => number;
+  /** Which entries to read (default all). */
+  keep?: HistoryFilter;
 }
 
 /** The LogDaten.dat URL of an inverter address (host, host:port or URL, as KOSTAL_HOST takes it). */
@@ -94,6 +96,7 @@ export async function downloadLogDaten(
       const history = parseLogDaten(
         fetched.complete && !text.endsWith("\n") ? `${text}\n` : text,
         fetched.answeredAtMs,
+        options.keep,
       );
       if (!fetched.complete) {
         history.warnings.unshift(

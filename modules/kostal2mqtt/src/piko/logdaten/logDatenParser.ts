@@ -147,7 +147,8 @@ function readRow(
   line: string,
   where: string,
   columns: Located,
-  timeAt: (deviceSeconds: number) => string | null,
+  timeAt: (deviceSeconds: number) => number | null,
+  keep: (deviceSeconds: number, timeMs: number) => boolean,
   warnings: string[],
 ): HistoryEntry | null {
   const cells = line.split("\t").map((cell) => cell.trim());
@@ -157,13 +158,15 @@ function readRow(
     return null;
   }
   const deviceSeconds = Number(zeit);
-  const time = timeAt(deviceSeconds);
-  if (time === null) {
+  const timeMs = timeAt(deviceSeconds);
+  if (timeMs === null) {
     warnings.push(
       `${where}: dropped, its time ${deviceSeconds} s is after the file's 'akt. Zeit' or out of range`,
     );
     return null;
   }
+  if (!keep(deviceSeconds, timeMs)) return null;
+  const time = new Date(timeMs).toISOString();
   if (cells.length > columns.width) {
     warnings.push(`${where}: dropped, ${cells.length} cells for ${columns.width} columns`);
     return null;
@@ -178,19 +181,25 @@ function readRow(
 }
 
 /**
- * Reads a LogDaten.dat downloaded at `downloadedAtMs` (epoch ms). Throws PageFormat when the text is not one (no
- * title, no `akt. Zeit`, no column header); anything wrong below the header is a warning.
+ * Which entries to read, by the device counter and the true time (epoch ms), given the file's header; the others
+ * are passed over unread (a backfill wants the few rows of a gap, not 100 days of objects in memory).
  */
-export function parseLogDaten(text: string, downloadedAtMs: number): LogDaten {
+export type HistoryFilter = (deviceSeconds: number, timeMs: number, header: LogDatenHeader) => boolean;
+
+/**
+ * Reads a LogDaten.dat downloaded at `downloadedAtMs` (epoch ms), the entries `keep` wants (default all). Throws
+ * PageFormat when the text is not one (no title, no `akt. Zeit`, no column header); anything wrong below the header
+ * is a warning.
+ */
+export function parseLogDaten(text: string, downloadedAtMs: number, keep?: HistoryFilter): LogDaten {
   const lines = text.split(/\r?\n/);
   const { header, columnsAt } = readHeader(lines);
   const columns = locateColumns(lines[columnsAt]!);
-  const timeAt = (deviceSeconds: number): string | null => {
+  const timeAt = (deviceSeconds: number): number | null => {
     const ms = downloadedAtMs + (deviceSeconds - header.deviceSeconds) * 1000;
-    return deviceSeconds > header.deviceSeconds || !(Math.abs(ms) <= MAX_DATE_MS)
-      ? null
-      : new Date(ms).toISOString();
+    return deviceSeconds > header.deviceSeconds || !(Math.abs(ms) <= MAX_DATE_MS) ? null : ms;
   };
+  const wanted = (deviceSeconds: number, timeMs: number) => keep?.(deviceSeconds, timeMs, header) ?? true;
   const warnings: string[] = [];
   const entries: HistoryEntry[] = [];
   // Text that does not end in a line break was cut off (a partial download): its last row may be incomplete.
@@ -204,7 +213,7 @@ export function parseLogDaten(text: string, downloadedAtMs: number): LogDaten {
       warnings.push(`${where}: dropped, the file ends in the middle of this row (a partial download)`);
       continue;
     }
-    const entry = readRow(line, where, columns, timeAt, warnings);
+    const entry = readRow(line, where, columns, timeAt, wanted, warnings);
     if (entry !== null) entries.push(entry);
   }
   return { header, entries: inTimeOrder(entries, warnings), warnings };
