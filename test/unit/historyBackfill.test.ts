@@ -266,3 +266,25 @@ test("a night the bridge watched starts no download in the morning; an outage by
   assert.equal(inverter.downloads, 1, "an outage by day is a gap");
   await harness.bridge.stop(1000);
 });
+
+test("a file whose counter is below the cursor (a reset or replaced device) starts the history again", () => {
+  const dir = mkdtempSync(join(tmpdir(), "k2m-history-"));
+  writeFileSync(
+    join(dir, "history.json"),
+    JSON.stringify({ piko: { cursor: 900_000_000, lastReadingMs: null } }),
+  );
+  const lines: string[] = [];
+  const sent: HistoryMessage[] = [];
+  const backfill = new HistoryBackfill({
+    dataDir: dir,
+    log: createLogger({ level: "warn", write: (line) => lines.push(line) }),
+    now: () => NOON,
+    publish: (message) => sent.push(message),
+  });
+  assert.equal(backfill.publish("piko", logDatenAt(NOON), NOON - 3600_000), 4);
+  assert.match(
+    lines.join("\n"),
+    /below the last one handed over \(900000000 s\): a reset or replaced device/,
+  );
+  assert.equal(sent.length, 4);
+});

@@ -60,11 +60,10 @@ export async function historyCommand(argv: string[], io: CommandIo): Promise<num
     password: await passwordFrom(values["password-file"], config.kostal.password),
   };
   try {
-    const history = await downloadLogDaten(url, credentials, { now: io.now });
+    const keep = (_deviceSeconds: number, timeMs: number) => timeMs > since;
+    const history = await downloadLogDaten(url, credentials, { now: io.now, keep });
     for (const warning of history.warnings) io.stderr(`warning: ${warning}`);
-    for (const entry of history.entries) {
-      if (Date.parse(entry.time) > since) io.stdout(serialiseHistoryEntry(entry));
-    }
+    for (const entry of history.entries) io.stdout(serialiseHistoryEntry(entry));
     return 0;
   } catch (error) {
     if (!(error instanceof InverterError)) throw error;
