@@ -1,34 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ManualClock, PikoSimulator } from "../../modules/piko-simulator/src/index.js";
-import { childEnv } from "../support/childEnv.js";
+import { runCliProcess } from "../support/cliProcess.js";
 import { capturesTestOptions, PIKO_HTML_DIR } from "../support/fixtures.js";
-import { repoPath } from "../support/paths.js";
 import { assertValidReading } from "../support/readingSchema.js";
 import { NOON } from "../support/simulatedTime.js";
 
 /** The command line as a user runs it: `node bin/kostal2mqtt.js ...`, exit codes and output lines. */
 
-/** Runs the CLI without blocking this process: the simulator it talks to lives here. */
-function cli(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string[]; stderr: string }>((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [repoPath("bin/kostal2mqtt.js"), ...args],
-      { env: childEnv(env), encoding: "utf8", timeout: 30_000 },
-      (_error, stdout, stderr) =>
-        resolve({
-          code: child.exitCode,
-          stdout: stdout.trim().split("\n").filter(Boolean),
-          stderr: stderr.trim(),
-        }),
-    );
-  });
-}
+const cli = runCliProcess;
 
 let simulator: PikoSimulator;
 let url: string;

@@ -120,7 +120,7 @@ test("reset, truncated and refused connections are InverterUnreachable with the 
   assert.ok(reset.cause !== undefined);
   const truncated = await failure("/truncated");
   assert.ok(truncated instanceof InverterUnreachable, `${truncated.name}: ${truncated.message}`);
-  assert.match(truncated.message, /before the whole page arrived/);
+  assert.match(truncated.message, /before all of the status page arrived/);
   const refused = await fetchStatusPage(statusPageUrl("127.0.0.1:1"), CREDENTIALS, { limits: LIMITS }).catch(
     (e: unknown) => e as Error,
   );

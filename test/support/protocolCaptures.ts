@@ -8,7 +8,7 @@ import { SHARED_FIXTURES_DIR } from "./fixtures.js";
  * folder fails the test with the reason; elsewhere the test is skipped with a loud message.
  */
 
-export type CaptureFolder = "piko-dxs" | "piko-mpplus-xml";
+export type CaptureFolder = "piko-dxs" | "piko-mpplus-xml" | "piko-logdaten";
 
 const IN_CI = process.env["CI"] === "true";
 const warned = new Set<CaptureFolder>();

@@ -152,8 +152,8 @@ test("limits apply to bodies without a length: too large is PageFormat, too slow
     await assert.rejects(c.read(), { name: "InverterUnreachable", message: /did not answer within 0.3 s/ });
     device.setHandler(() => ({ status: 503, body: "busy" }));
     await assert.rejects(c.read(), {
-      name: "InverterUnreachable",
-      message: /HTTP 503 instead of a dxs.json answer/,
+      name: "InverterBusy",
+      message: /is busy \(HTTP 503/,
     });
     device.setHandler(() => ({ status: 401, body: "" }));
     await assert.rejects(c.read(), { name: "PageFormat", message: /found a login request \(HTTP 401\)/ });

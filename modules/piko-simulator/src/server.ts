@@ -5,6 +5,7 @@ import type { Clock } from "./clock.js";
 import { DeviceGeneration, defaultIdentity, type Protocol } from "./deviceGeneration.js";
 import { FaultSwitch, type Fault, type FaultKind } from "./faults.js";
 import type { Language } from "./languages.js";
+import { LOGDATEN_PATH, renderLogDaten } from "./logDaten.js";
 import type { ModelId } from "./models.js";
 import { renderStatusPage } from "./pageRenderer.js";
 import { deliver, errorResponse, TEXT_HTML, TimerSet, type PlannedResponse } from "./responseDelivery.js";
@@ -43,7 +44,7 @@ export interface ExchangeInfo {
   method: string;
   path: string;
   /** What the request earned; a fault may still change how (or whether) it is delivered. */
-  outcome: "page" | "unauthorized" | "not-found" | "not-allowed" | "asleep";
+  outcome: "page" | "history" | "unauthorized" | "not-found" | "not-allowed" | "asleep";
   fault: FaultKind | null;
 }
 
@@ -73,6 +74,8 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
   /** The day curve behind the page: `simulator.day.valuesAt(clock.now())` is what the page shows. */
   readonly day: SolarDay;
   private readonly clock: Clock;
+  /** When the simulation started, on its clock: the history file's counter and first day follow it. */
+  private readonly startMs: number;
   private readonly credentials: string;
   private readonly faults: FaultSwitch;
   private readonly timers = new TimerSet();
@@ -103,6 +106,7 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     this.rs485Address = resolved.rs485Address;
     this.nightBehaviour = resolved.nightBehaviour;
     this.clock = resolved.clock;
+    this.startMs = this.clock.now();
     this.credentials = `${resolved.username}:${resolved.password}`;
     const seed = resolved.seed;
     this.faults = new FaultSwitch(seed);
@@ -308,6 +312,14 @@ export class PikoSimulator extends EventEmitter<SimulatorEvents> {
     if (!this.authorised(authorization)) {
       this.counts.unauthorized += 1;
       return { outcome: "unauthorized", planned: this.statusResponse(401) };
+    }
+    if (path === LOGDATEN_PATH && method === "GET") {
+      const { day, startMs, rs485Address, name } = this;
+      const history = renderLogDaten({ day, startMs, rs485Address, name }, this.clock.now());
+      return {
+        outcome: "history",
+        planned: { status: 200, headers: { "Content-Type": "text/plain" }, body: history },
+      };
     }
     if (!PAGE_PATHS.has(path)) {
       this.counts.notFound += 1;

@@ -44,6 +44,7 @@ export function composeEdge(options: EdgeOptions, bridgeWith: (edgeOutput: Outpu
     methods: {
       readNow: (payload) => controller.readNow(payload),
       getStatus: () => controller.getStatus(),
+      backfillHistory: (payload) => controller.backfillHistory(payload),
     },
     onDesired: (desired, whole) => controller.onDesired(desired, whole),
     onReported: (reported) => controller.onReported(reported),

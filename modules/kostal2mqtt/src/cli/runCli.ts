@@ -9,6 +9,8 @@ Commands:
   read [--url URL] [--username U] [--password P] [--id ID] [--protocol auto|html|dxs|mpplus]
                                    poll an inverter once (defaults: KOSTAL_HOST, KOSTAL_USERNAME, KOSTAL_PASSWORD,
                                    KOSTAL_PROTOCOL; without an id a dxs or MP plus device is named by its serial)
+  history [--url URL] [--since ISO-TIME] [--user U] [--password-file FILE]
+                                   print an old PIKO's LogDaten.dat as JSON lines (rows and events, true times)
   simulate [--port N] [--model 10.1|8.3|5.5|4.2|3.6|3.0] [--language de|en|nl] [--speed X] [--name NAME]
            [--username U] [--password P] [--start HH:MM|ISO-TIME] [--fault KIND[:N]] [--address 1-255] [--seed N]
            [--night silent|refuse] [--bind 127.0.0.1|0.0.0.0] [--protocol html|dxs|mpplus] [--home-load W]
@@ -27,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   run: async () => (await import("./runCommand.js")).runCommand,
   parse: async () => (await import("./parseCommand.js")).parseCommand,
   read: async () => (await import("./readCommand.js")).readCommand,
+  history: async () => (await import("./historyCommand.js")).historyCommand,
   simulate: async () => (await import("./simulateCli.js")).simulateCli,
   healthcheck: async () => (await import("./healthcheckCommand.js")).healthcheckCommand,
   schema: async () => (await import("./schemaCommand.js")).schemaCommand,

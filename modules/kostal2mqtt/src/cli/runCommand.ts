@@ -133,6 +133,8 @@ function createBridge(
       dataDir,
       warn: (message) => log.warn(message),
     }),
+    // On by default: the download waits for the inverter's poll in flight and holds its polls off (one connection).
+    ...(site.historyBackfill ? { history: { dataDir } } : {}),
   });
 }
 

@@ -62,6 +62,7 @@ export interface SiteConfig {
   latitude: string;
   longitude: string;
   zeroOnSleep: boolean;
+  historyBackfill: boolean;
   totalDropReadings: number;
   retryMaxSeconds: number;
   authRetrySeconds: number;
@@ -282,6 +283,12 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
       format: "flag",
       default: true,
       env: "ZERO_ON_SLEEP",
+    },
+    historyBackfill: {
+      doc: "After a gap in an old PIKO's readings, publish the rows its LogDaten.dat logged meanwhile (history topic / output)",
+      format: "flag",
+      default: true,
+      env: "HISTORY_BACKFILL",
     },
     retryMaxSeconds: {
       doc: "Longest pause between polls of an inverter that is asleep or unreachable (backoff cap)",

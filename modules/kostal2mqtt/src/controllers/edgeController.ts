@@ -64,6 +64,7 @@ export class EdgeController {
   readonly methods: Readonly<Record<string, (payload: unknown) => Promise<MethodAnswer>>> = {
     readNow: (payload) => this.readNow(payload),
     getStatus: () => this.getStatus(),
+    backfillHistory: (payload) => this.backfillHistory(payload),
   };
 
   /** The whole desired document (after every (re)connect) or a patch. */
@@ -198,5 +199,34 @@ export class EdgeController {
       };
     }
     return { status: 200, payload: { readings, errors } };
+  }
+
+  /**
+   * The direct method `backfillHistory`: `{}` or `{"inverter": "<id>", "since": "<ISO time>"}` downloads the
+   * history of one inverter (or of every one that keeps it) and publishes the entries not published yet; 200 with
+   * the count per inverter, 400 for a bad payload, 404 for an unknown inverter.
+   */
+  async backfillHistory(payload: unknown): Promise<MethodAnswer> {
+    const usage = 'the payload must be {} or {"inverter": "<id>", "since": "<ISO-8601 time>"}';
+    const given = payload === null || payload === undefined || payload === "" ? {} : payload;
+    if (!isPlainObject(given)) return { status: 400, payload: { error: usage } };
+    const { inverter, since, ...rest } = given;
+    if (Object.keys(rest).length > 0) return { status: 400, payload: { error: usage } };
+    if (inverter !== undefined && (typeof inverter !== "string" || !isInverterId(inverter))) {
+      return { status: 400, payload: { error: "inverter must be an inverter id ([a-z0-9_-])" } };
+    }
+    const sinceMs =
+      typeof since === "string" && /^\d{4}-\d{2}-\d{2}/.test(since) ? Date.parse(since) : Number.NaN;
+    if (since !== undefined && Number.isNaN(sinceMs)) {
+      return { status: 400, payload: { error: "since must be an ISO-8601 time, e.g. 2024-06-21T12:00:00Z" } };
+    }
+    const outcomes = await this.options.control.backfillHistory(
+      inverter,
+      since === undefined ? undefined : sinceMs,
+    );
+    if (outcomes === undefined)
+      return { status: 404, payload: { error: `no inverter '${inverter}' is configured` } };
+    const count = outcomes.reduce((sum, outcome) => sum + (outcome.count ?? 0), 0);
+    return { status: 200, payload: { count, inverters: outcomes } };
   }
 }

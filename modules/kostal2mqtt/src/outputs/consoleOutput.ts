@@ -1,6 +1,12 @@
 import { serialiseReading } from "../reading/serialise.js";
 import type { Reading } from "../reading/reading.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
+import type {
+  BridgeEvent,
+  HistoryMessage,
+  InverterStatusReport,
+  Output,
+  OutputHealth,
+} from "../ports/output.js";
 
 /** Readings as JSON lines on standard output: the output when neither edgeHub nor a broker is configured. */
 export class ConsoleOutput implements Output {
@@ -19,6 +25,12 @@ export class ConsoleOutput implements Output {
 
   publishReading(reading: Reading): void {
     this.write(serialiseReading(reading));
+    this.delivered++;
+  }
+
+  /** History lines go out beside the readings; their `kind` tells them apart. */
+  publishHistory(message: HistoryMessage): void {
+    this.write(message.payload);
     this.delivered++;
   }
 

@@ -18,6 +18,9 @@ export class InverterUnreachable extends InverterError {
   readonly kind = "unreachable";
 }
 
+/** The inverter answered "service busy" (HTTP 503): it serves one request at a time; another try later may work. */
+export class InverterBusy extends InverterUnreachable {}
+
 /** The inverter refused the credentials (HTTP 401/403). Retrying soon will not help. */
 export class InverterAuth extends InverterError {
   readonly kind = "auth";

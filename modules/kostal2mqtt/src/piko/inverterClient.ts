@@ -11,6 +11,9 @@ import {
   type DeviceEdges,
   type FetchLimits,
 } from "./pageFetcher.js";
+import { PageFormat } from "./errors.js";
+import { downloadLogDaten, LOGDATEN_PATH } from "./logdaten/logDatenDownloader.js";
+import type { HistoryFilter, LogDaten } from "./logdaten/logDatenParser.js";
 import { ProtocolProbe, type ProtocolPoll, type ProtocolSetting } from "./protocolProbe.js";
 import { parseStatusPage } from "./statusPage.js";
 
@@ -75,6 +78,31 @@ export class InverterClient {
   /** The inverter's current reading; rejects with InverterUnreachable, InverterAuth or PageFormat. */
   read(): Promise<PollResult> {
     const next = this.queue.then(() => this.readOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * The inverter's history file (LogDaten.dat), on the same kept-alive socket as the polls and queued behind them:
+   * the device serves one connection. Rejects like `read`, with InverterBusy when it stayed busy, and with
+   * PageFormat when the device speaks another interface than the old page's (only old PIKOs keep the file).
+   */
+  history(keep?: HistoryFilter): Promise<LogDaten> {
+    const { url, credentials, now = Date.now } = this.options;
+    const protocol = this.probe.protocol;
+    if (protocol !== null && protocol !== "html") {
+      return Promise.reject(
+        new PageFormat(`inverter ${url.host} speaks ${protocol}, which keeps no LogDaten.dat`),
+      );
+    }
+    const next = this.queue.then(() =>
+      downloadLogDaten(new URL(LOGDATEN_PATH, url), credentials, {
+        agent: this.agent,
+        signal: this.abort.signal,
+        now,
+        ...(keep && { keep }),
+      }),
+    );
     this.queue = next.catch(() => undefined);
     return next;
   }

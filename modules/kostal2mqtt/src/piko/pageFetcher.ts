@@ -1,6 +1,6 @@
 import { Agent } from "node:http";
 import fetch, { AbortError, type Response } from "node-fetch";
-import { InverterAuth, InverterUnreachable, PageFormat } from "./errors.js";
+import { InverterAuth, InverterBusy, InverterUnreachable, PageFormat } from "./errors.js";
 
 /** How the status page is fetched; the defaults are what community tools found the PIKO web server tolerates. */
 export interface FetchLimits {
@@ -45,6 +45,7 @@ function translate(
   limits: FetchLimits,
   timedOut: boolean,
   readingBody: boolean,
+  what: string,
 ): Error {
   if (error instanceof PageFormat || error instanceof InverterUnreachable || error instanceof InverterAuth)
     return error;
@@ -54,7 +55,7 @@ function translate(
     });
   }
   if (readingBody) {
-    return new InverterUnreachable(`${describe(url)} closed the connection before the whole page arrived`, {
+    return new InverterUnreachable(`${describe(url)} closed the connection before all of ${what} arrived`, {
       cause: error,
     });
   }
@@ -72,6 +73,8 @@ function checkStatus(response: Response, url: URL, what: string, withLogin: bool
     // for one on every path), rather than wrong credentials.
     throw new PageFormat(`expected ${what} at ${url.pathname}, found a login request (HTTP ${status})`);
   }
+  // The device's answer while another request runs (piko.md); worth another try after a pause.
+  if (status === 503) throw new InverterBusy(`${describe(url)} is busy (HTTP 503, service unavailable)`);
   if (status === 401 || status === 403) {
     throw new InverterAuth(
       `${describe(url)} refused the credentials (HTTP ${status}): check KOSTAL_USERNAME/PASSWORD`,
@@ -91,9 +94,10 @@ function checkStatus(response: Response, url: URL, what: string, withLogin: bool
 async function readCapped(
   response: Response,
   limits: FetchLimits,
-  what: string,
+  request: InverterRequest,
   abort: () => void,
-): Promise<Buffer> {
+): Promise<{ body: Buffer; complete: boolean }> {
+  const what = request.what;
   // No Content-Length (the dxs API's HTTP/1.0 answers end when the connection closes): only the count below caps it.
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   const tooLarge = () => new PageFormat(`expected ${what} of at most ${limits.maxBytes} bytes, found more`);
@@ -103,16 +107,22 @@ async function readCapped(
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response.body ?? []) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limits.maxBytes) {
-      abort();
-      throw tooLarge();
+  try {
+    for await (const chunk of response.body ?? []) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > limits.maxBytes) {
+        abort();
+        throw tooLarge();
+      }
+      chunks.push(buffer);
     }
-    chunks.push(buffer);
+  } catch (error) {
+    if (request.keepPartial !== true || error instanceof PageFormat || error instanceof AbortError)
+      throw error;
+    return { body: Buffer.concat(chunks, size), complete: false };
   }
-  return Buffer.concat(chunks, size);
+  return { body: Buffer.concat(chunks, size), complete: true };
 }
 
 /** One GET to an inverter: what is asked for, how it is told apart in messages, and the shared edges. */
@@ -124,6 +134,11 @@ export interface InverterRequest {
   what: string;
   /** latin1 for the old page (it declares ISO-8859-1), utf8 for JSON and XML. */
   encoding: BufferEncoding;
+  /**
+   * A body cut off by the device (connection closed early) is returned as far as it came, marked incomplete,
+   * instead of failing: a long history file is worth its first rows.
+   */
+  keepPartial?: boolean;
   /** Posted form-urlencoded instead of a GET: the status page's own form (`edWrNr`, the RS485 address shown). */
   form?: Readonly<Record<string, string>>;
   limits?: FetchLimits;
@@ -139,12 +154,14 @@ export interface FetchedText {
   text: string;
   /** When the inverter's answer began (epoch ms): the measurement time. */
   answeredAtMs: number;
+  /** False when the device closed the connection before the whole body (only with `keepPartial`). */
+  complete: boolean;
 }
 
 /**
  * Fetches one answer of an inverter with a timeout over the whole exchange (body included) and a size cap; a
- * body without Content-Length is read until the device closes the connection. Throws InverterUnreachable,
- * InverterAuth or PageFormat.
+ * body without Content-Length is read until the device closes the connection. Throws InverterUnreachable
+ * (InverterBusy on HTTP 503), InverterAuth or PageFormat.
  */
 export async function fetchInverterText(url: URL, request: InverterRequest): Promise<FetchedText> {
   const limits = request.limits ?? DEFAULT_FETCH_LIMITS;
@@ -179,11 +196,12 @@ export async function fetchInverterText(url: URL, request: InverterRequest): Pro
     const answeredAtMs = now();
     checkStatus(response, url, request.what, request.credentials !== undefined);
     readingBody = true;
-    const body = await readCapped(response, limits, request.what, () => controller.abort());
-    return { text: body.toString(request.encoding), answeredAtMs };
+    const { body, complete } = await readCapped(response, limits, request, () => controller.abort());
+    if (!complete) controller.abort(); // the socket of a cut-off answer is not reused
+    return { text: body.toString(request.encoding), answeredAtMs, complete };
   } catch (error) {
     controller.abort(); // frees the socket of an answer we did not read to its end
-    throw translate(error, url, limits, timedOut, readingBody);
+    throw translate(error, url, limits, timedOut, readingBody, request.what);
   } finally {
     clearTimeout(timer);
     request.signal?.removeEventListener("abort", onOuterAbort);

@@ -60,6 +60,21 @@ export interface OutputHealth {
 }
 
 /**
+ * One row or event of an inverter's history (its LogDaten.dat), backfilled after an outage
+ * (runtime/historyBackfill.ts): MQTT `<base>/<id>/history`, edgeHub output `history`. Serialised once by the
+ * runtime; an output only carries it.
+ */
+export interface HistoryMessage {
+  inverter: string;
+  /** The entry's true time, ISO-8601 UTC. */
+  time: string;
+  /** The device's counter at the entry: with the inverter, a stable id (a resend is recognisable). */
+  deviceSeconds: number;
+  /** One JSON line (`kind` row or event; piko/logdaten/historyJson.ts). */
+  payload: string;
+}
+
+/**
  * One way out (edgeHub, an MQTT broker, standard output). Publishing should never throw and never block the
  * caller: an output queues what it cannot deliver now (bounded, oldest dropped and counted) and delivers it oldest
  * first when it can. Should one throw all the same, the bridge counts it as this output's fault and goes on.
@@ -72,5 +87,7 @@ export interface Output {
   publishReading(reading: Reading): void;
   publishInverterStatus(status: InverterStatusReport): void;
   publishEvent(event: BridgeEvent): void;
+  /** Queues one history entry like a reading; an output without this method does not carry history. */
+  publishHistory?(message: HistoryMessage): void;
   health(): OutputHealth;
 }

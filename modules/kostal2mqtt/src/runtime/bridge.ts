@@ -1,22 +1,24 @@
 import type { BridgeSettings, InverterSettings } from "../config/bridgeSettings.js";
 import { realTimers, type Timers } from "../lib/timers.js";
 import type { Logger } from "../log/logger.js";
-import { InverterError, InverterUnreachable } from "../piko/errors.js";
+import { InverterError } from "../piko/errors.js";
 import { statusPageUrl } from "../piko/inverterAddress.js";
-import { InverterClient, type PollResult } from "../piko/inverterClient.js";
+import type { PollResult } from "../piko/inverterClient.js";
 import type { FetchLimits } from "../piko/pageFetcher.js";
-import { WebServerLines } from "../piko/webServerLine.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
 import type {
+  BackfillOutcome,
   BridgeControl,
   ReadingCache,
   ReadNowOutcome,
   SettingsListener,
   StatusListener,
 } from "./bridgeControl.js";
+import { HistoryBackfill } from "./historyBackfill.js";
 import type { BackoffLimits, InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
 import { InverterLoop, type InverterLoopListener, type PageSource } from "./inverterLoop.js";
+import { InverterSources, sameInverterSettings } from "./inverterSources.js";
 import { OutputFanOut } from "./outputFanOut.js";
 import { ReadingGuard } from "./readingGuard.js";
 import { ReadingPublisher } from "./readingPublisher.js";
@@ -42,10 +44,16 @@ export interface BridgeOptions {
   sourceFor?: (inverter: string, settings: InverterSettings) => PageSource;
   /** Jitter of the backoff; injected so that tests can pin it. */
   random?: () => number;
+  /** History backfill after gaps (runtime/historyBackfill.ts), its cursor in this data folder; absent: none. */
+  history?: { dataDir: string | null };
 }
+
+/** A gap worth a backfill: longer than two polls and a quarter of an hour (the device logs every 15 min). */
+const BACKFILL_SLACK_MS = 15 * 60_000;
 
 const STATUS_REFRESH_MS = 60_000;
 const FAILING = new Set(["unreachable", "auth_error", "format_error"]);
+const HEALTHY = new Set(["producing", "idle"]);
 
 /**
  * The running bridge: one loop per configured inverter, and the one fan-out of everything it learns (readings,
@@ -59,11 +67,11 @@ export class Bridge implements BridgeControl, ReadingCache {
   private readonly lastStatusAt = new Map<string, number>();
   private readonly statusListeners = new Set<StatusListener>();
   private readonly settingsListeners = new Set<SettingsListener>();
-  /** The web servers the inverters are read through, shared by inverters on the same host:port (an RS485 bus). */
-  private readonly lines = new WebServerLines();
+  private readonly sources: InverterSources;
   private readonly now: () => number;
   private readonly outputs: OutputFanOut;
   private readonly publisher: ReadingPublisher;
+  private readonly history: HistoryBackfill | null;
   /** What the inverters' loops report to; private, so that nobody else can pose as a loop. */
   private readonly loopListener: InverterLoopListener = {
     stateChanged: (id, change) => this.onStateChange(id, change),
@@ -73,11 +81,26 @@ export class Bridge implements BridgeControl, ReadingCache {
 
   constructor(private readonly options: BridgeOptions) {
     this.now = options.now ?? Date.now;
+    this.sources = new InverterSources({
+      log: options.log,
+      limits: options.limits,
+      now: this.now,
+      ...(options.sourceFor && { sourceFor: options.sourceFor }),
+    });
     this.outputs = new OutputFanOut(options.outputs, options.log);
     const guard =
       options.guard ??
       new ReadingGuard({ replacedAfter: 3, dataDir: null, warn: (m) => options.log.warn(m) });
     this.publisher = new ReadingPublisher(this.outputs, guard, options.log, options.zeroOnSleep ?? true);
+    this.history =
+      options.history === undefined
+        ? null
+        : new HistoryBackfill({
+            dataDir: options.history.dataDir,
+            publish: (message) => this.outputs.publishHistory(message),
+            log: options.log,
+            now: this.now,
+          });
   }
 
   async start(): Promise<void> {
@@ -87,6 +110,7 @@ export class Bridge implements BridgeControl, ReadingCache {
   async stop(deadlineMs: number): Promise<void> {
     for (const { loop } of this.loops.values()) loop.stop();
     this.loops.clear();
+    this.history?.saveAll();
     await this.outputs.stop(deadlineMs);
   }
 
@@ -99,7 +123,7 @@ export class Bridge implements BridgeControl, ReadingCache {
     this.currentPollIntervalMs = pollIntervalMs;
     for (const [id, entry] of this.loops) {
       const wanted = settings.inverters.get(id);
-      if (wanted === undefined || !wanted.enabled || !sameSettings(wanted, entry.settings)) {
+      if (wanted === undefined || !wanted.enabled || !sameInverterSettings(wanted, entry.settings)) {
         entry.loop.stop();
         this.loops.delete(id);
         this.options.log.info(
@@ -158,6 +182,22 @@ export class Bridge implements BridgeControl, ReadingCache {
     );
   }
 
+  async backfillHistory(inverter?: string, sinceMs?: number): Promise<BackfillOutcome[] | undefined> {
+    const ids = inverter === undefined ? [...this.loops.keys()] : this.loops.has(inverter) ? [inverter] : [];
+    if (inverter !== undefined && ids.length === 0) return undefined;
+    return Promise.all(
+      ids.map(async (id): Promise<BackfillOutcome> => {
+        try {
+          return { inverter: id, count: await this.backfill(id, sinceMs) };
+        } catch (error) {
+          if (error instanceof InverterError || error instanceof RangeError)
+            return { inverter: id, error: `${error.name}: ${error.message}` };
+          throw error;
+        }
+      }),
+    );
+  }
+
   inverterStatuses(): InverterStatusReport[] {
     return [...this.loops.values()].map(({ loop }) =>
       statusReport(loop.id, loop.health(), loop.latestReading()),
@@ -179,6 +219,7 @@ export class Bridge implements BridgeControl, ReadingCache {
 
   private onStateChange(id: string, change: StateChange): void {
     if (change.to === "asleep") this.publisher.asleep(id, change.at);
+    if (change.to === "asleep" && HEALTHY.has(change.from)) this.history?.wentToSleep(id);
     const line = `inverter ${id}: ${change.from} -> ${change.to}: ${change.message}`;
     if (FAILING.has(change.to)) this.options.log.warn(line);
     else this.options.log.info(line);
@@ -195,8 +236,27 @@ export class Bridge implements BridgeControl, ReadingCache {
 
   private onReading(id: string, result: PollResult): void {
     this.publisher.publish(result.reading, result.warnings);
+    const gapMs = 2 * this.currentPollIntervalMs + BACKFILL_SLACK_MS;
+    const gapFrom = this.history?.readingPublished(id, result.reading.ts_ms, gapMs) ?? null;
+    if (gapFrom !== null && this.loops.get(id)?.loop.hasHistory === true) {
+      this.options.log.info(
+        `inverter ${id}: no reading since ${new Date(gapFrom).toISOString()}; backfilling its history`,
+      );
+      this.backfill(id, gapFrom).catch((error: unknown) =>
+        this.options.log.warn(`inverter ${id}: history backfill failed: ${(error as Error).message}`),
+      );
+    }
     // An unchanged status is re-published now and then, so `last_seen` stays current without a message per poll.
     if (this.now() - (this.lastStatusAt.get(id) ?? 0) >= STATUS_REFRESH_MS) this.publishStatus(id);
+  }
+
+  /** Downloads the inverter's history between its polls and publishes what is new. */
+  private backfill(id: string, sinceMs?: number): Promise<number> {
+    const loop = this.loops.get(id)?.loop;
+    if (loop === undefined || this.history === null) {
+      return Promise.reject(new RangeError("history backfill is off"));
+    }
+    return this.history.run(id, (keep) => loop.readHistory(keep), sinceMs);
   }
 
   /** A lasting fault is summarised now and then, not logged per poll. */
@@ -216,7 +276,7 @@ export class Bridge implements BridgeControl, ReadingCache {
 
   private loopFor(id: string, settings: InverterSettings, pollIntervalMs: number): InverterLoop {
     const { options } = this;
-    const source = this.sourceOf(id, settings);
+    const source = this.sources.open(id, settings);
     return new InverterLoop({
       id,
       source,
@@ -229,44 +289,6 @@ export class Bridge implements BridgeControl, ReadingCache {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       ...(options.random ? { random: options.random } : {}),
     });
-  }
-
-  /**
-   * The inverter's pages through its web server's line: one request at a time to one host:port across inverters
-   * (old PIKOs on one RS485 bus share a web server), so a neighbour's poll waits for its turn rather than
-   * knocking the web server over; inverters on other hosts never wait for it.
-   */
-  private sourceOf(id: string, settings: InverterSettings): PageSource {
-    const { options } = this;
-    const url = statusPageUrl(settings.host);
-    const line = this.lines.acquire(url.host);
-    const source =
-      options.sourceFor?.(id, settings) ??
-      new InverterClient({
-        id,
-        url,
-        credentials: { username: settings.username, password: settings.password },
-        protocol: settings.protocol ?? "auto",
-        onProtocolDetected: (protocol, previous) =>
-          options.log.info(
-            `inverter ${id}: speaks ${protocol}${previous === null ? "" : ` (it spoke ${previous} before)`}`,
-          ),
-        limits: options.limits,
-        now: this.now,
-        agent: line.agent,
-        ...(settings.rs485Address !== undefined && { rs485Address: settings.rs485Address }),
-      });
-    let released = false;
-    // A read still waiting for its turn when the inverter is stopped never reaches the web server.
-    const stopped = () => new InverterUnreachable(`inverter ${id}: polling stopped`);
-    return {
-      read: () => line.take(() => (released ? Promise.reject(stopped()) : source.read())),
-      close: () => {
-        source.close();
-        if (!released) this.lines.release(line);
-        released = true;
-      },
-    };
   }
 
   private publishStatus(id: string): void {
@@ -283,17 +305,6 @@ export class Bridge implements BridgeControl, ReadingCache {
       }
     }
   }
-}
-
-function sameSettings(a: InverterSettings, b: InverterSettings): boolean {
-  return (
-    a.host === b.host &&
-    a.username === b.username &&
-    a.password === b.password &&
-    a.enabled === b.enabled &&
-    (a.protocol ?? "auto") === (b.protocol ?? "auto") &&
-    a.rs485Address === b.rs485Address
-  );
 }
 
 function statusReport(id: string, health: InverterHealth, reading: Reading | null): InverterStatusReport {

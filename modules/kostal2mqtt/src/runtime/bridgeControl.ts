@@ -11,6 +11,13 @@ export interface ReadNowOutcome {
   error?: InverterError;
 }
 
+/** One inverter's answer to `backfillHistory`: how many history entries were handed to the outputs, or why none. */
+export interface BackfillOutcome {
+  inverter: string;
+  count?: number;
+  error?: string;
+}
+
 export type StatusListener = (report: InverterStatusReport) => void;
 
 /**
@@ -25,6 +32,11 @@ export interface BridgeControl {
   apply(settings: BridgeSettings): void;
   /** Polls one inverter (or all) now; undefined for an unknown id. */
   readNow(inverter?: string): Promise<ReadNowOutcome[] | undefined>;
+  /**
+   * Downloads the history of one inverter (or of all that keep one) and publishes the entries not published yet,
+   * after `sinceMs` when given; undefined for an unknown id.
+   */
+  backfillHistory(inverter?: string, sinceMs?: number): Promise<BackfillOutcome[] | undefined>;
   /** One report per polled (enabled) inverter. */
   inverterStatuses(): InverterStatusReport[];
   /** Each output's health, with the faults the bridge counted for it. */

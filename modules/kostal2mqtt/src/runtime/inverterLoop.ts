@@ -1,6 +1,7 @@
 import type { Logger } from "../log/logger.js";
 import type { Timers } from "../lib/timers.js";
 import type { PollResult } from "../piko/inverterClient.js";
+import type { HistoryFilter, LogDaten } from "../piko/logdaten/logDatenParser.js";
 import type { Reading } from "../reading/reading.js";
 import {
   InverterHealthTracker,
@@ -16,6 +17,8 @@ export interface PageSource {
   read(): Promise<PollResult>;
   /** Cancels a read in flight and frees the connection. */
   close(): void;
+  /** The inverter's history (old PIKOs' LogDaten.dat); absent where the device keeps none the bridge can read. */
+  history?(keep?: HistoryFilter): Promise<LogDaten>;
 }
 
 /** What the loop reports, in this order per poll: a state change (if any), then the reading or the failure. */
@@ -55,6 +58,8 @@ export class InverterLoop {
   private timer: unknown = null;
   private running = false;
   private inFlight: Promise<PollResult> | null = null;
+  /** A history download in progress: polls wait for it, as it waits for the poll in flight. */
+  private download: Promise<LogDaten> | null = null;
   private lastReading: Reading | null = null;
 
   constructor(private readonly options: InverterLoopOptions) {
@@ -101,6 +106,30 @@ export class InverterLoop {
     return this.poll();
   }
 
+  /** Whether the inverter's source has a history to download. */
+  get hasHistory(): boolean {
+    return this.options.source.history !== undefined;
+  }
+
+  /**
+   * Downloads the inverter's history between polls: after the poll in flight (and any other download), and no poll
+   * starts until it is done, as the device serves one connection at a time (piko.md).
+   */
+  async readHistory(keep?: HistoryFilter): Promise<LogDaten> {
+    const { source } = this.options;
+    if (source.history === undefined) throw new RangeError(`inverter ${this.id} keeps no history to read`);
+    while (this.inFlight !== null || this.download !== null) {
+      await (this.inFlight ?? this.download)?.catch(() => undefined);
+    }
+    const download = source.history(keep);
+    this.download = download;
+    try {
+      return await download;
+    } finally {
+      this.download = null;
+    }
+  }
+
   private schedule(delayMs: number): void {
     this.timer = this.options.timers.setTimeout(() => {
       this.timer = null;
@@ -119,7 +148,15 @@ export class InverterLoop {
   }
 
   private poll(): Promise<PollResult> {
-    this.inFlight ??= this.pollOnce().finally(() => {
+    const download = this.download;
+    this.inFlight ??= (
+      download === null
+        ? this.pollOnce()
+        : download.then(
+            () => this.pollOnce(),
+            () => this.pollOnce(),
+          )
+    ).finally(() => {
       this.inFlight = null;
     });
     return this.inFlight;

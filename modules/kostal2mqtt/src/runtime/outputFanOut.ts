@@ -1,8 +1,21 @@
 import type { Logger } from "../log/logger.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
+import type {
+  BridgeEvent,
+  HistoryMessage,
+  InverterStatusReport,
+  Output,
+  OutputHealth,
+} from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
 
-type Call = "start" | "stop" | "publishReading" | "publishInverterStatus" | "publishEvent" | "health";
+type Call =
+  | "start"
+  | "stop"
+  | "publishReading"
+  | "publishInverterStatus"
+  | "publishEvent"
+  | "publishHistory"
+  | "health";
 
 interface Faults {
   count: number;
@@ -62,6 +75,14 @@ export class OutputFanOut {
 
   publishEvent(event: BridgeEvent): void {
     for (const output of this.outputs) this.guard(output, "publishEvent", () => output.publishEvent(event));
+  }
+
+  /** To every output that carries history; a throw is that output's fault, as for readings. */
+  publishHistory(message: HistoryMessage): void {
+    for (const output of this.outputs) {
+      if (output.publishHistory === undefined) continue;
+      this.guard(output, "publishHistory", () => output.publishHistory?.(message));
+    }
   }
 
   /** Each output's own health, with the faults the bridge counted for it. */

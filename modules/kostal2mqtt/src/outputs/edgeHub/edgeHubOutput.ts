@@ -6,7 +6,13 @@ import type { Timers } from "../../lib/timers.js";
 import { DeliveryQueue, type QueueLimits, type QueuePersistence } from "../deliveryQueue.js";
 import { Rejections } from "../outputErrors.js";
 import { SendLoop } from "../sendLoop.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../../ports/output.js";
+import type {
+  BridgeEvent,
+  HistoryMessage,
+  InverterStatusReport,
+  Output,
+  OutputHealth,
+} from "../../ports/output.js";
 import { Message } from "./azureSdk.js";
 import type { EdgeHubSession } from "./edgeHubSession.js";
 
@@ -15,7 +21,7 @@ export function isEdgeMessage(item: unknown): item is EdgeMessage {
   if (typeof item !== "object" || item === null) return false;
   const m = item as Record<string, unknown>;
   return (
-    (m.output === "telemetry" || m.output === "events") &&
+    (m.output === "telemetry" || m.output === "events" || m.output === "history") &&
     typeof m.messageId === "string" &&
     typeof m.body === "string" &&
     typeof m.properties === "object" &&
@@ -26,7 +32,7 @@ export function isEdgeMessage(item: unknown): item is EdgeMessage {
 
 /** A message waiting for edgeHub: which output, its body and its properties. */
 export interface EdgeMessage {
-  output: "telemetry" | "events";
+  output: "telemetry" | "events" | "history";
   messageId: string;
   body: string;
   /** Application properties; `iothub-creation-time-utc` carries the measurement time. */
@@ -66,6 +72,21 @@ export function eventMessage(event: BridgeEvent): EdgeMessage {
       schema_version: String(SCHEMA_VERSION),
       message_type: "event",
       "iothub-creation-time-utc": event.at,
+    },
+  };
+}
+
+/** A history entry on output `history`, dated by its true time; the same entry always gets the same id. */
+export function historyMessage(message: HistoryMessage): EdgeMessage {
+  return {
+    output: "history",
+    messageId: `${message.inverter}-history-${message.deviceSeconds}`,
+    body: message.payload,
+    properties: {
+      inverter: message.inverter,
+      schema_version: String(SCHEMA_VERSION),
+      message_type: "history",
+      "iothub-creation-time-utc": message.time,
     },
   };
 }
@@ -155,6 +176,10 @@ export class EdgeHubOutput implements Output {
 
   publishEvent(event: BridgeEvent): void {
     this.enqueue(eventMessage(event));
+  }
+
+  publishHistory(message: HistoryMessage): void {
+    this.enqueue(historyMessage(message));
   }
 
   /** Inverter status goes to reported properties (the module's twin glue), not to telemetry. */

@@ -1,7 +1,7 @@
 import type { MqttConfig } from "../../config/schema.js";
 import type { Reading } from "../../reading/reading.js";
 import { serialiseReading } from "../../reading/serialise.js";
-import type { BridgeEvent, InverterStatusReport } from "../../ports/output.js";
+import type { BridgeEvent, HistoryMessage, InverterStatusReport } from "../../ports/output.js";
 import { isPublishableTopic, legacyPayload, perValueMessages, type MqttTopics } from "./mqttTopics.js";
 import type { MqttMessage } from "./publisher.js";
 
@@ -69,4 +69,9 @@ export function statusMessages(topics: MqttTopics, status: InverterStatusReport)
 export function eventMessage(topics: MqttTopics, event: BridgeEvent): MqttMessage {
   const payload = JSON.stringify({ ...event, inverter: event.subject ?? null });
   return { topic: `${topics.base}/bridge/event`, payload, retain: false, expires: false };
+}
+
+/** A history entry: QoS as configured, never retained, never expiring (it is dated, not live). */
+export function historyMessage(topics: MqttTopics, message: HistoryMessage): MqttMessage {
+  return { topic: topics.history(message.inverter), payload: message.payload, retain: false, expires: false };
 }

@@ -5,13 +5,25 @@ import type { Logger } from "../../log/logger.js";
 import { MEASUREMENT_FIELDS } from "../../reading/fields.js";
 import type { Reading } from "../../reading/reading.js";
 import { DeliveryQueue, type QueueLimits, type QueuePersistence } from "../deliveryQueue.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../../ports/output.js";
+import type {
+  BridgeEvent,
+  HistoryMessage,
+  InverterStatusReport,
+  Output,
+  OutputHealth,
+} from "../../ports/output.js";
 import { PublishRejected } from "../outputErrors.js";
 import { clientIdFor } from "./clientId.js";
 import { ConnectionWatch } from "./connectionWatch.js";
 import { discoveryPayload } from "./homeAssistant.js";
 import { lastWill, mqttClientOptions } from "./mqttClientOptions.js";
-import { eventMessage, isMqttMessage, readingMessages, statusMessages } from "./mqttMessages.js";
+import {
+  eventMessage,
+  historyMessage,
+  isMqttMessage,
+  readingMessages,
+  statusMessages,
+} from "./mqttMessages.js";
 import { isPublishableTopic, MqttTopics } from "./mqttTopics.js";
 import { acceptEveryPubackReasonCode } from "./pubackCodes.js";
 import { Publisher, type MqttMessage } from "./publisher.js";
@@ -159,6 +171,10 @@ export class MqttOutput implements Output {
 
   publishEvent(event: BridgeEvent): void {
     this.enqueue(eventMessage(this.topics, event));
+  }
+
+  publishHistory(message: HistoryMessage): void {
+    this.enqueue(historyMessage(this.topics, message));
   }
 
   health(): OutputHealth {

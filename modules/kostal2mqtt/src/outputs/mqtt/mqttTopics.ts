@@ -35,6 +35,11 @@ export class MqttTopics {
     return `${this.base}/${safeLevel(id)}/status`;
   }
 
+  /** The inverter's backfilled history rows and events (not retained: a stream, not a state). */
+  history(id: string): string {
+    return `${this.base}/${safeLevel(id)}/history`;
+  }
+
   value(id: string, field: string): string {
     return `${this.base}/${safeLevel(id)}/${safeLevel(field)}`;
   }
