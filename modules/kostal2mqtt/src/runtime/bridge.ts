@@ -7,7 +7,7 @@ import { InverterClient, type PollResult } from "../piko/inverterClient.js";
 import type { FetchLimits } from "../piko/pageFetcher.js";
 import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
-import type { BridgeControl, ReadNowOutcome, StatusListener } from "./bridgeControl.js";
+import type { BridgeControl, BridgeObserver, ReadNowOutcome, StatusListener } from "./bridgeControl.js";
 import type { BackoffLimits, InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
 import { InverterLoop, type InverterLoopListener, type PageSource } from "./inverterLoop.js";
 import { OutputFanOut } from "./outputFanOut.js";
@@ -48,14 +48,30 @@ export class Bridge implements BridgeControl {
   private readonly lastSummary = new Map<string, number>();
   private readonly lastStatusAt = new Map<string, number>();
   private readonly statusListeners = new Set<StatusListener>();
+  private readonly observers = new Set<BridgeObserver>();
   private readonly now: () => number;
   private readonly outputs: OutputFanOut;
   private readonly publisher: ReadingPublisher;
   /** What the inverters' loops report to; private, so that nobody else can pose as a loop. */
   private readonly loopListener: InverterLoopListener = {
     stateChanged: (id, change) => this.onStateChange(id, change),
-    readingArrived: (id, result) => this.onReading(id, result),
-    pollFailed: (id, error, health) => this.onPollError(id, error, health),
+    readingArrived: (id, result, durationMs) => {
+      this.tellObservers(id, (o) => o.pollFinished?.({ inverter: id, outcome: "ok", durationMs }));
+      this.onReading(id, result);
+    },
+    pollFailed: (id, error, health, durationMs) => {
+      const outcome = error instanceof InverterError ? error.kind : "error";
+      this.tellObservers(id, (o) => o.pollFinished?.({ inverter: id, outcome, durationMs }));
+      this.onPollError(id, error, health);
+    },
+  };
+  /** The outputs as the publisher sees them: what reaches them reaches the observers too. */
+  private readonly observedOutputs = {
+    publishReading: (reading: Reading) => {
+      this.outputs.publishReading(reading);
+      this.tellObservers(reading.inverter, (o) => o.readingPublished?.(reading));
+    },
+    publishEvent: (event: BridgeEvent) => this.publishEvent(event),
   };
 
   constructor(private readonly options: BridgeOptions) {
@@ -64,7 +80,12 @@ export class Bridge implements BridgeControl {
     const guard =
       options.guard ??
       new ReadingGuard({ replacedAfter: 3, dataDir: null, warn: (m) => options.log.warn(m) });
-    this.publisher = new ReadingPublisher(this.outputs, guard, options.log, options.zeroOnSleep ?? true);
+    this.publisher = new ReadingPublisher(
+      this.observedOutputs,
+      guard,
+      options.log,
+      options.zeroOnSleep ?? true,
+    );
   }
 
   async start(): Promise<void> {
@@ -139,12 +160,32 @@ export class Bridge implements BridgeControl {
   }
 
   announce(event: Omit<BridgeEvent, "at">): void {
-    this.outputs.publishEvent({ ...event, at: new Date(this.now()).toISOString() });
+    this.publishEvent({ ...event, at: new Date(this.now()).toISOString() });
   }
 
   onInverterStatus(listener: StatusListener): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
+  }
+
+  observe(observer: BridgeObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  private publishEvent(event: BridgeEvent): void {
+    this.outputs.publishEvent(event);
+    this.tellObservers(event.subject ?? "-", (o) => o.eventAnnounced?.(event));
+  }
+
+  private tellObservers(subject: string, call: (observer: BridgeObserver) => void): void {
+    for (const observer of this.observers) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.options.log.error(`${subject}: an observer failed (a bug); the bridge goes on`, error);
+      }
+    }
   }
 
   private onStateChange(id: string, change: StateChange): void {
