@@ -1,30 +1,43 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "../log/logger.js";
 import type { BridgeControl } from "../runtime/bridgeControl.js";
+import type { SiteClock } from "./dayCurve.js";
+import type { MemoryProbe } from "./metrics.js";
 import { readiness } from "./readiness.js";
+import { StatusSite } from "./statusSite.js";
 
 export interface HealthServerOptions {
   port: number;
   bind: string;
-  /** The running bridge, read (never changed) on every /readyz request. */
-  control: Pick<BridgeControl, "inverterStatuses" | "outputHealth" | "pollIntervalMs">;
+  /** The running bridge, read (never changed) on every request, and watched for /metrics and the status page. */
+  control: Pick<BridgeControl, "inverterStatuses" | "outputHealth" | "pollIntervalMs" | "observe">;
   now: () => number;
   log: Logger;
   /** Removes secrets from anything the server answers with (inverter and output messages). */
   redact: (text: string) => string;
+  /** The status page's day and wall clock; the process's local time by default. */
+  clock?: SiteClock;
+  /** The process's memory for /metrics; process.memoryUsage() by default. */
+  memory?: MemoryProbe;
+  /** Least time between two pushes to open status pages (ms; default 1000). */
+  pushGapMs?: number;
 }
 
 /**
  * `/healthz` (the process is alive and its event loop answers) and `/readyz` (the job is being done, see
- * readiness.ts), for container health checks and orchestrators. A port that cannot be had is this server's fault
- * alone: it is logged and the bridge goes on without it.
+ * readiness.ts), for container health checks and orchestrators; `/metrics` and the live status page `/`
+ * (statusSite.ts). A port that cannot be had is this server's fault alone: it is logged and the bridge goes on
+ * without it.
  */
 export class HealthServer {
   private server: Server | null = null;
   private readonly startedAt: number;
+  private readonly site: StatusSite;
 
   constructor(private readonly options: HealthServerOptions) {
     this.startedAt = options.now();
+    const { control, now, redact, clock, memory, pushGapMs } = options;
+    this.site = new StatusSite({ control, now, redact, clock, memory, pushGapMs });
   }
 
   /** The port actually listened on (useful with port numbers chosen by the system), or null. */
@@ -49,13 +62,17 @@ export class HealthServer {
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? "error";
-      log.error(`health server cannot listen on ${bind}:${port} (${code}); /healthz and /readyz are off`);
+      log.error(
+        `health server cannot listen on ${bind}:${port} (${code}); /healthz, /readyz, /metrics and / are off`,
+      );
       return;
     }
     server.on("error", (error) => log.warn("health server", error));
     this.server = server;
+    this.site.start();
     log.info(
-      `health server on http://${bind.includes(":") ? `[${bind}]` : bind}:${this.port}/healthz and /readyz`,
+      `health server on http://${bind.includes(":") ? `[${bind}]` : bind}:${this.port}/healthz and /readyz; ` +
+        "status page /, metrics /metrics",
     );
   }
 
@@ -63,6 +80,7 @@ export class HealthServer {
     const server = this.server;
     this.server = null;
     if (server === null) return;
+    this.site.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
@@ -86,8 +104,8 @@ export class HealthServer {
         now: now(),
       });
       this.send(response, verdict.ready ? 200 : 503, verdict);
-    } else {
-      this.send(response, 404, { error: "not found; try /healthz or /readyz" });
+    } else if (!this.site.answer(path ?? "/", request, response)) {
+      this.send(response, 404, { error: "not found; try /, /metrics, /healthz or /readyz" });
     }
   }
 
