@@ -41,8 +41,8 @@ section { overflow-x: auto; }
 .unreachable, .auth_error, .format_error, .disconnected { color: #c33; }
 .chart { width: 100%; height: auto; display: block; margin: 0.5rem 0; }
 .chart .grid { stroke: var(--line); }
-.chart .curve { fill: none; stroke: var(--accent); stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
-.chart text { font-size: 11px; fill: currentColor; opacity: 0.7; }
+.chart .curve { fill: none; stroke: var(--accent); stroke-width: 2.5; stroke-linecap: round; stroke-linejoin: round; }
+.chart text { font-size: 12px; fill: currentColor; opacity: 0.7; }
 .chart .y { text-anchor: end; }
 .chart .x, .chart .none { text-anchor: middle; }
 .updated, footer { opacity: 0.7; font-size: 0.9rem; }

@@ -1,10 +1,10 @@
 import { MINUTE_MS, type CurvePoint } from "./dayCurve.js";
 import { escapeHtml } from "./html.js";
 
-const WIDTH = 720;
-const HEIGHT = 220;
-const LEFT = 52;
-const RIGHT = 8;
+const WIDTH = 480;
+const HEIGHT = 200;
+const LEFT = 46;
+const RIGHT = 18;
 const TOP = 8;
 const BOTTOM = 22;
 const DAY_MS = 24 * 60 * MINUTE_MS;

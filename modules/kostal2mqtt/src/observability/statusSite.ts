@@ -88,6 +88,10 @@ export class StatusSite {
         EXPOSITION_CONTENT_TYPE,
         this.options.redact(this.metrics.render(control, now(), memory)),
       );
+    } else if (path === "/favicon.ico") {
+      // Browsers ask for it; an empty answer keeps a 404 out of their consoles.
+      response.writeHead(204, { "cache-control": "max-age=86400" });
+      response.end();
     } else if (path === "/events") {
       this.stream.open(request, response, { event: "status", data: this.mainJson() });
     } else {
