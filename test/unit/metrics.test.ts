@@ -84,9 +84,11 @@ test("the strict reader refuses what a scraper would choke on", () => {
   for (const text of bad) assert.throws(() => parseExposition(text), Error, text);
 });
 
-test("an observer that throws is logged as a bug; the readings still reach the outputs", async () => {
+test("an observer that throws is logged as a bug, the readings still reach the outputs; an output's faults are counted", async () => {
   const output = new RecordingOutput("mqtt");
-  const { bridge, clock, lines } = runtimeHarness([output]);
+  const broken = new RecordingOutput("edgehub");
+  broken.fail.publishReading = new Error("edgeHub client gone");
+  const { bridge, clock, lines } = runtimeHarness([output, broken]);
   bridge.observe({
     readingPublished: () => {
       throw new Error("observer broke");
@@ -96,4 +98,7 @@ test("an observer that throws is logged as a bug; the readings still reach the o
   await clock.advance(10_000);
   assert.equal(output.readings.length, 2);
   assert.ok(lines.some((line) => line.includes("dach: an observer failed (a bug)")));
+  const parsed = parseExposition(new BridgeMetrics().render(bridge, clock.now(), MEMORY));
+  assert.equal(sampleValue(parsed, "kostal2mqtt_output_faults_total", { output: "edgehub" }), 2);
+  assert.equal(sampleValue(parsed, "kostal2mqtt_output_faults_total", { output: "mqtt" }), 0);
 });

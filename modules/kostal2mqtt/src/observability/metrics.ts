@@ -126,6 +126,12 @@ export class BridgeMetrics implements BridgeObserver {
         samples: perOutput((health) => health.rejected ?? 0),
       },
       {
+        type: "counter",
+        name: "kostal2mqtt_output_faults_total",
+        help: "Calls of the output that threw since start (each contained by the bridge; see /readyz).",
+        samples: perOutput((health) => health.faults ?? 0),
+      },
+      {
         type: "gauge",
         name: "kostal2mqtt_process_resident_memory_bytes",
         help: "Resident memory of the process (RSS).",
