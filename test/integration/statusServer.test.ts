@@ -112,6 +112,8 @@ test(
     const { bridge, clock } = runtimeHarness([new RecordingOutput("mqtt")]);
     const server = serverOver(bridge, clock.now);
     await server.start();
+    const head = await fetch(`http://127.0.0.1:${server.port}/events`, { method: "HEAD" });
+    assert.equal(head.headers.get("content-type"), "text/event-stream; charset=utf-8"); // and takes no place
     const streams = await Promise.all(Array.from({ length: 16 }, () => openStream(server.port!)));
     assert.deepEqual(new Set(streams.map((s) => s.status)), new Set([200]));
     await Promise.all(streams.map((s) => s.next()));

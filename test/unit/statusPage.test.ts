@@ -33,6 +33,15 @@ function source(statuses: InverterStatusReport[]): BoardSource {
     inverterStatuses: () => statuses,
     outputHealth: () => ({
       mqtt: { state: "connected", queued: 3, dropped: 1, delivered: 40, message: "connected" },
+      edgehub: {
+        state: "connected",
+        queued: 0,
+        dropped: 0,
+        delivered: 0,
+        message: "connected",
+        failing: true,
+        lastFault: "publishReading: client <gone>",
+      },
     }),
   };
 }
@@ -72,6 +81,11 @@ test("the page escapes what the device says and redacts secrets; tables without 
     at: new Date(NOON).toISOString(),
     message: "answer from http://pvserver:s3cret@dach",
   });
+  board.eventAnnounced({
+    type: "config_applied",
+    at: new Date(NOON).toISOString(),
+    message: "interval 10 s",
+  });
   const page = statusPage(
     board.view(source([status("dach", { message: "password s3cret </td>" })]), NOON),
     style,
@@ -86,6 +100,9 @@ test("the page escapes what the device says and redacts secrets; tables without 
   assert.match(page, /<td>12:00:00<\/td>/, "times on the site's wall clock");
   assert.match(page, /energy today<\/th><td>21.3 kWh/);
   assert.match(page, /data-points="1"/);
+  assert.match(page, /<td>connected; failing: publishReading: client &lt;gone&gt;<\/td>/);
+  assert.match(page, /<td>config_applied<\/td><td><\/td><td>interval 10 s<\/td>/);
+  assert.match(page, /<td>inverter_state dach<\/td><td>starting → producing<\/td>/);
   assert.match(page, /<td>mqtt<\/td><td><span class="state connected">connected<\/span><\/td><td>3<\/td>/);
 });
 
