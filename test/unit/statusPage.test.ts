@@ -3,7 +3,11 @@ import { test } from "node:test";
 import { DayCurve, MAX_POINTS } from "../../modules/kostal2mqtt/src/observability/dayCurve.js";
 import { HealthServer } from "../../modules/kostal2mqtt/src/observability/healthServer.js";
 import { StatusBoard, type BoardSource } from "../../modules/kostal2mqtt/src/observability/statusBoard.js";
-import { statusPage, type PageStyle } from "../../modules/kostal2mqtt/src/observability/statusPage.js";
+import {
+  MAX_CHARTS,
+  statusPage,
+  type PageStyle,
+} from "../../modules/kostal2mqtt/src/observability/statusPage.js";
 import { createLogger } from "../../modules/kostal2mqtt/src/log/logger.js";
 import type { InverterStatusReport } from "../../modules/kostal2mqtt/src/ports/output.js";
 import type { BridgeObserver } from "../../modules/kostal2mqtt/src/runtime/bridgeControl.js";
@@ -114,6 +118,15 @@ test("after the site's midnight yesterday's energy and curve are not shown as to
   assert.match(page, /energy today<\/th><td>-/);
   assert.match(page, /data-points="0"/);
   assert.match(page, /no reading today yet/);
+});
+
+test("a bridge with many inverters draws the first few charts only: the page stays light", () => {
+  const board = new StatusBoard(SITE_CLOCK);
+  const ids = Array.from({ length: MAX_CHARTS + 3 }, (_, i) => `piko${i}`);
+  for (const id of ids) board.readingPublished(pikoReading(id, NOON));
+  const page = statusPage(board.view(source(ids.map((id) => status(id))), NOON), style);
+  assert.equal(page.match(/<section class="inverter"/g)?.length, MAX_CHARTS + 3);
+  assert.equal(page.match(/<svg class="chart"/g)?.length, MAX_CHARTS);
 });
 
 test("the page, its script and its stylesheet stay under 100 KiB with a full day of points", async (t) => {

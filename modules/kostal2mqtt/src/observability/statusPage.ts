@@ -39,7 +39,9 @@ export function statusMain(view: StatusView, style: PageStyle): string {
   const inverters =
     view.inverters.length === 0
       ? "<p>No inverter is configured yet.</p>"
-      : view.inverters.map((inverter) => inverterSection(inverter, text, time)).join("\n");
+      : view.inverters
+          .map((inverter, index) => inverterSection(inverter, text, time, index < MAX_CHARTS))
+          .join("\n");
   return [
     `<p class="updated" data-updated="${view.now}">As of ${time(view.now)}</p>`,
     inverters,
@@ -61,7 +63,18 @@ export function statusMain(view: StatusView, style: PageStyle): string {
 
 type Text = (value: string) => string;
 
-function inverterSection(view: InverterView, text: Text, time: (atMs: number) => string): string {
+/**
+ * Charts are drawn for this many inverters: the page is made for a site's few. A farm of hundreds on one bridge
+ * (bench/farmBench.ts) would otherwise make every push megabytes; its inverters get their tables only.
+ */
+export const MAX_CHARTS = 12;
+
+function inverterSection(
+  view: InverterView,
+  text: Text,
+  time: (atMs: number) => string,
+  withChart: boolean,
+): string {
   const { status, reading } = view;
   const name = reading?.name ?? status.name ?? status.inverter;
   const lastReading = status.last_seen === null ? "none yet" : time(Date.parse(status.last_seen));
@@ -77,7 +90,7 @@ function inverterSection(view: InverterView, text: Text, time: (atMs: number) =>
     `<section class="inverter" data-inverter="${text(status.inverter)}">`,
     `<h2><span class="name">${text(name)}</span> <small>${text(status.inverter)}${reading ? ` · ${text(reading.model)}` : ""}</small></h2>`,
     `<table class="facts">${rows.map(([key, value]) => `<tr><th>${key}</th><td>${value}</td></tr>`).join("")}</table>`,
-    powerChart(view.curve, view.dayStartMs, `power today of ${name}`),
+    withChart ? powerChart(view.curve, view.dayStartMs, `power today of ${name}`) : "",
     reading ? readingDetails(reading, text) : "",
     "</section>",
   ].join("\n");
