@@ -84,6 +84,7 @@ function serverWith(state: () => Omit<ReadinessInput, "now">, port = 0) {
       get pollIntervalMs() {
         return state().pollIntervalMs;
       },
+      observe: () => () => undefined,
     },
     now: () => NOW,
     log: createLogger({ level: "info", write: (line) => lines.push(line) }),

@@ -85,6 +85,8 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   } else {
     bridge = bridgeWith(outputs.length > 0 ? outputs : [new ConsoleOutput(io.stdout)]);
   }
+  // The health server watches the bridge (metrics, status page) from before the first poll.
+  const health = await startHealthServer(config.health, bridge, io, log, redactor);
   const mirrors = new MirrorServers({
     bind: config.mirror.bind,
     cache: bridge,
@@ -95,7 +97,6 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   // The environment's inverter is polled at once; under IoT Edge the twin's settings replace it when they come.
   controller?.start();
   bridge.apply(defaults);
-  const health = await startHealthServer(config.health, bridge, io, log, redactor);
   await bridge.start();
   if (defaults.inverters.size === 0)
     log.warn("no inverter configured yet: set KOSTAL_HOST, KOSTAL_INVERTERS or the twin's inverters");

@@ -311,7 +311,7 @@ export const CONFIG_SCHEMA: Schema<AppConfig> = {
   },
   health: {
     port: {
-      doc: "Port of the health server (/healthz alive, /readyz ready); 0 turns it off",
+      doc: "Port of the health server (/healthz, /readyz, /metrics, the status page /); 0 turns it off",
       format: numberBetween(0, 65535, true),
       default: 8480,
       env: "HEALTH_PORT",

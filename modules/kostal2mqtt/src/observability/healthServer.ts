@@ -2,30 +2,43 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { closeServer, listenOrSay, serverOrigin } from "../lib/localServer.js";
 import type { Logger } from "../log/logger.js";
 import type { BridgeControl } from "../runtime/bridgeControl.js";
+import type { SiteClock } from "./dayCurve.js";
+import type { MemoryProbe } from "./metrics.js";
 import { readiness } from "./readiness.js";
+import { StatusSite } from "./statusSite.js";
 
 export interface HealthServerOptions {
   port: number;
   bind: string;
-  /** The running bridge, read (never changed) on every /readyz request. */
-  control: Pick<BridgeControl, "inverterStatuses" | "outputHealth" | "pollIntervalMs">;
+  /** The running bridge, read (never changed) on every request, and watched for /metrics and the status page. */
+  control: Pick<BridgeControl, "inverterStatuses" | "outputHealth" | "pollIntervalMs" | "observe">;
   now: () => number;
   log: Logger;
   /** Removes secrets from anything the server answers with (inverter and output messages). */
   redact: (text: string) => string;
+  /** The status page's day and wall clock; the process's local time by default. */
+  clock?: SiteClock;
+  /** The process's memory for /metrics; process.memoryUsage() by default. */
+  memory?: MemoryProbe;
+  /** Least time between two pushes to open status pages (ms; default 1000). */
+  pushGapMs?: number;
 }
 
 /**
  * `/healthz` (the process is alive and its event loop answers) and `/readyz` (the job is being done, see
- * readiness.ts), for container health checks and orchestrators. A port that cannot be had is this server's fault
- * alone: it is logged and the bridge goes on without it.
+ * readiness.ts), for container health checks and orchestrators; `/metrics` and the live status page `/`
+ * (statusSite.ts). A port that cannot be had is this server's fault alone: it is logged and the bridge goes on
+ * without it.
  */
 export class HealthServer {
   private server: Server | null = null;
   private readonly startedAt: number;
+  private readonly site: StatusSite;
 
   constructor(private readonly options: HealthServerOptions) {
     this.startedAt = options.now();
+    const { control, now, redact, clock, memory, pushGapMs } = options;
+    this.site = new StatusSite({ control, now, redact, clock, memory, pushGapMs });
   }
 
   /** The port actually listened on (useful with port numbers chosen by the system), or null. */
@@ -42,12 +55,17 @@ export class HealthServer {
     server.requestTimeout = 5000;
     if (!(await listenOrSay(server, port, bind, "health server", log))) return;
     this.server = server;
-    log.info(`health server on ${serverOrigin(bind, this.port)}/healthz and /readyz`);
+    this.site.start();
+    log.info(
+      `health server on ${serverOrigin(bind, this.port)}/healthz and /readyz; status page /, metrics /metrics`,
+    );
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
+    if (server === null) return;
+    this.site.stop();
     await closeServer(server);
   }
 
@@ -69,8 +87,8 @@ export class HealthServer {
         now: now(),
       });
       this.send(response, verdict.ready ? 200 : 503, verdict);
-    } else {
-      this.send(response, 404, { error: "not found; try /healthz or /readyz" });
+    } else if (!this.site.answer(path ?? "/", request, response)) {
+      this.send(response, 404, { error: "not found; try /, /metrics, /healthz or /readyz" });
     }
   }
 

@@ -1,52 +1,30 @@
 import type { BridgeSettings, InverterSettings } from "../config/bridgeSettings.js";
-import { realTimers, type Timers } from "../lib/timers.js";
-import type { Logger } from "../log/logger.js";
+import { realTimers } from "../lib/timers.js";
 import { InverterError } from "../piko/errors.js";
 import { statusPageUrl } from "../piko/inverterAddress.js";
 import type { PollResult } from "../piko/inverterClient.js";
-import type { FetchLimits } from "../piko/pageFetcher.js";
-import type { BridgeEvent, InverterStatusReport, Output, OutputHealth } from "../ports/output.js";
+import type { BridgeEvent, InverterStatusReport, OutputHealth } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
 import type {
   BackfillOutcome,
   BridgeControl,
+  BridgeObserver,
   ReadingCache,
   ReadNowOutcome,
   SettingsListener,
   StatusListener,
 } from "./bridgeControl.js";
 import { HistoryBackfill } from "./historyBackfill.js";
-import type { BackoffLimits, InverterHealth, NightOracle, StateChange } from "./inverterHealth.js";
-import { InverterLoop, type InverterLoopListener, type PageSource } from "./inverterLoop.js";
+import { statusReport, type InverterHealth, type StateChange } from "./inverterHealth.js";
+import { InverterLoop, type InverterLoopListener } from "./inverterLoop.js";
 import { InverterSources, sameInverterSettings } from "./inverterSources.js";
+import { BridgeListeners } from "./bridgeListeners.js";
 import { OutputFanOut } from "./outputFanOut.js";
 import { ReadingGuard } from "./readingGuard.js";
 import { ReadingPublisher } from "./readingPublisher.js";
+import type { BridgeOptions } from "./bridgeOptions.js";
 
-export interface BridgeOptions {
-  outputs: Output[];
-  log: Logger;
-  limits: FetchLimits;
-  now?: () => number;
-  timers?: Timers;
-  isNight?: NightOracle;
-  /** How often a lasting fault is summarised in the log (one line per change otherwise). */
-  faultSummaryMs?: number;
-  /** Checks counters before they are published; by default one without a data folder. */
-  guard?: ReadingGuard;
-  /** Publish one reading with power 0.0 and totals held when an inverter goes to sleep (default true). */
-  zeroOnSleep?: boolean;
-  backoff?: BackoffLimits;
-  /**
-   * Where an inverter's pages come from; by default its status page over HTTP. Tests pass fake inverters. Every
-   * source, fake or not, takes turns with the others on the same host:port (see `sourceOf`).
-   */
-  sourceFor?: (inverter: string, settings: InverterSettings) => PageSource;
-  /** Jitter of the backoff; injected so that tests can pin it. */
-  random?: () => number;
-  /** History backfill after gaps (runtime/historyBackfill.ts), its cursor in this data folder; absent: none. */
-  history?: { dataDir: string | null };
-}
+export type { BridgeOptions } from "./bridgeOptions.js";
 
 /** A gap worth a backfill: longer than two polls and a quarter of an hour (the device logs every 15 min). */
 const BACKFILL_SLACK_MS = 15 * 60_000;
@@ -65,9 +43,8 @@ export class Bridge implements BridgeControl, ReadingCache {
   private currentPollIntervalMs = 10_000;
   private readonly lastSummary = new Map<string, number>();
   private readonly lastStatusAt = new Map<string, number>();
-  private readonly statusListeners = new Set<StatusListener>();
-  private readonly settingsListeners = new Set<SettingsListener>();
   private readonly sources: InverterSources;
+  private readonly listeners: BridgeListeners;
   private readonly now: () => number;
   private readonly outputs: OutputFanOut;
   private readonly publisher: ReadingPublisher;
@@ -75,12 +52,28 @@ export class Bridge implements BridgeControl, ReadingCache {
   /** What the inverters' loops report to; private, so that nobody else can pose as a loop. */
   private readonly loopListener: InverterLoopListener = {
     stateChanged: (id, change) => this.onStateChange(id, change),
-    readingArrived: (id, result) => this.onReading(id, result),
-    pollFailed: (id, error, health) => this.onPollError(id, error, health),
+    readingArrived: (id, result, durationMs) => {
+      this.listeners.tell(id, (o) => o.pollFinished?.({ inverter: id, outcome: "ok", durationMs }));
+      this.onReading(id, result);
+    },
+    pollFailed: (id, error, health, durationMs) => {
+      const outcome = error instanceof InverterError ? error.kind : "error";
+      this.listeners.tell(id, (o) => o.pollFinished?.({ inverter: id, outcome, durationMs }));
+      this.onPollError(id, error, health);
+    },
+  };
+  /** The outputs as the publisher sees them: what reaches them reaches the observers too. */
+  private readonly observedOutputs = {
+    publishReading: (reading: Reading) => {
+      this.outputs.publishReading(reading);
+      this.listeners.tell(reading.inverter, (o) => o.readingPublished?.(reading));
+    },
+    publishEvent: (event: BridgeEvent) => this.publishEvent(event),
   };
 
   constructor(private readonly options: BridgeOptions) {
     this.now = options.now ?? Date.now;
+    this.listeners = new BridgeListeners(options.log);
     this.sources = new InverterSources({
       log: options.log,
       limits: options.limits,
@@ -91,7 +84,12 @@ export class Bridge implements BridgeControl, ReadingCache {
     const guard =
       options.guard ??
       new ReadingGuard({ replacedAfter: 3, dataDir: null, warn: (m) => options.log.warn(m) });
-    this.publisher = new ReadingPublisher(this.outputs, guard, options.log, options.zeroOnSleep ?? true);
+    this.publisher = new ReadingPublisher(
+      this.observedOutputs,
+      guard,
+      options.log,
+      options.zeroOnSleep ?? true,
+    );
     this.history =
       options.history === undefined
         ? null
@@ -146,13 +144,7 @@ export class Bridge implements BridgeControl, ReadingCache {
     }
     // Many inverters: their polls are spread over the interval instead of all firing in the same tick.
     started.forEach((loop, index) => loop.start(Math.round((index * pollIntervalMs) / started.length)));
-    for (const listener of this.settingsListeners) {
-      try {
-        listener(settings);
-      } catch (error) {
-        this.options.log.error("a settings listener failed (a bug); the bridge goes on", error);
-      }
-    }
+    this.listeners.settingsApplied(settings);
   }
 
   lastReading(inverter: string): Reading | null {
@@ -160,8 +152,7 @@ export class Bridge implements BridgeControl, ReadingCache {
   }
 
   onSettingsApplied(listener: SettingsListener): () => void {
-    this.settingsListeners.add(listener);
-    return () => this.settingsListeners.delete(listener);
+    return this.listeners.onSettingsApplied(listener);
   }
 
   async readNow(inverter?: string): Promise<ReadNowOutcome[] | undefined> {
@@ -209,12 +200,20 @@ export class Bridge implements BridgeControl, ReadingCache {
   }
 
   announce(event: Omit<BridgeEvent, "at">): void {
-    this.outputs.publishEvent({ ...event, at: new Date(this.now()).toISOString() });
+    this.publishEvent({ ...event, at: new Date(this.now()).toISOString() });
   }
 
   onInverterStatus(listener: StatusListener): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.listeners.onInverterStatus(listener);
+  }
+
+  observe(observer: BridgeObserver): () => void {
+    return this.listeners.observe(observer);
+  }
+
+  private publishEvent(event: BridgeEvent): void {
+    this.outputs.publishEvent(event);
+    this.listeners.tell(event.subject ?? "-", (o) => o.eventAnnounced?.(event));
   }
 
   private onStateChange(id: string, change: StateChange): void {
@@ -297,24 +296,6 @@ export class Bridge implements BridgeControl, ReadingCache {
     this.lastStatusAt.set(id, this.now());
     const report = statusReport(id, entry.loop.health(), entry.loop.latestReading());
     this.outputs.publishInverterStatus(report);
-    for (const listener of this.statusListeners) {
-      try {
-        listener(report);
-      } catch (error) {
-        this.options.log.error(`inverter ${id}: a status listener failed (a bug); the bridge goes on`, error);
-      }
-    }
+    this.listeners.statusChanged(report);
   }
-}
-
-function statusReport(id: string, health: InverterHealth, reading: Reading | null): InverterStatusReport {
-  return {
-    inverter: id,
-    state: health.state,
-    since: new Date(health.since).toISOString(),
-    last_seen: health.lastSeen === null ? null : new Date(health.lastSeen).toISOString(),
-    message: health.message,
-    failures: health.failures,
-    ...(reading ? { model: reading.model, name: reading.name } : {}),
-  };
 }

@@ -20,6 +20,26 @@ export interface BackfillOutcome {
 
 export type StatusListener = (report: InverterStatusReport) => void;
 
+/** One finished poll: `ok`, the kind of the inverter's typed error, or `error` for anything else (a bug). */
+export interface PollOutcome {
+  inverter: string;
+  outcome: "ok" | InverterError["kind"] | "error";
+  /** How long the inverter took to answer or fail (ms). */
+  durationMs: number;
+}
+
+/**
+ * A watcher of what the bridge does, for metrics and the status page: each is optional, called synchronously,
+ * and a throw is logged as a bug, never the inverter's or an output's failure.
+ */
+export interface BridgeObserver {
+  pollFinished?(poll: PollOutcome): void;
+  /** Every reading as the outputs were given it (counters checked; the zero reading when an inverter sleeps). */
+  readingPublished?(reading: Reading): void;
+  /** Every event the outputs were given (state changes, applied configuration, counter resets). */
+  eventAnnounced?(event: BridgeEvent): void;
+}
+
 /**
  * What a controller may read and change of the running bridge (the zigbee2mqtt "extension" shape): the module
  * twin and direct methods (controllers/), the health server (observability/). A controller is given this at
@@ -48,6 +68,8 @@ export interface BridgeControl {
    * then while it stays); returns the unsubscribe function.
    */
   onInverterStatus(listener: StatusListener): () => void;
+  /** Tells `observer` of every poll, published reading and event from now on; returns the unsubscribe function. */
+  observe(observer: BridgeObserver): () => void;
 }
 
 export type SettingsListener = (settings: BridgeSettings) => void;

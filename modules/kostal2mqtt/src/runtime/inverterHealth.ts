@@ -1,6 +1,6 @@
 import { INVERTER_BACKOFF, jittered } from "../config/defaults.js";
 import { InverterAuth, InverterUnreachable, PageFormat } from "../piko/errors.js";
-import type { InverterState } from "../ports/output.js";
+import type { InverterState, InverterStatusReport } from "../ports/output.js";
 import type { Reading } from "../reading/reading.js";
 
 /**
@@ -116,4 +116,21 @@ export class InverterHealthTracker {
     this.health.since = at;
     return { from, to: state, at, message };
   }
+}
+
+/** What the outputs and listeners are told of an inverter: its health, and its model and name once known. */
+export function statusReport(
+  id: string,
+  health: InverterHealth,
+  reading: Reading | null,
+): InverterStatusReport {
+  return {
+    inverter: id,
+    state: health.state,
+    since: new Date(health.since).toISOString(),
+    last_seen: health.lastSeen === null ? null : new Date(health.lastSeen).toISOString(),
+    message: health.message,
+    failures: health.failures,
+    ...(reading ? { model: reading.model, name: reading.name } : {}),
+  };
 }

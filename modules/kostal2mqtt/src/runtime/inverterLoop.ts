@@ -21,11 +21,14 @@ export interface PageSource {
   history?(keep?: HistoryFilter): Promise<LogDaten>;
 }
 
-/** What the loop reports, in this order per poll: a state change (if any), then the reading or the failure. */
+/**
+ * What the loop reports, in this order per poll: a state change (if any), then the reading or the failure, with
+ * how long the inverter took to answer (ms, on the injected clock).
+ */
 export interface InverterLoopListener {
   stateChanged(inverter: string, change: StateChange): void;
-  readingArrived(inverter: string, result: PollResult): void;
-  pollFailed(inverter: string, error: unknown, health: InverterHealth): void;
+  readingArrived(inverter: string, result: PollResult, durationMs: number): void;
+  pollFailed(inverter: string, error: unknown, health: InverterHealth, durationMs: number): void;
 }
 
 export interface InverterLoopOptions {
@@ -164,23 +167,26 @@ export class InverterLoop {
 
   private async pollOnce(): Promise<PollResult> {
     const { source, now, listener } = this.options;
+    const startedAt = now();
     let result: PollResult;
     try {
       result = await source.read();
     } catch (error) {
       if (this.running) {
+        const durationMs = now() - startedAt;
         const change = this.tracker.recordError(error, now());
         if (change) this.tell("state change", () => listener.stateChanged(this.id, change));
         const health = this.tracker.snapshot();
-        this.tell("failed poll", () => listener.pollFailed(this.id, error, health));
+        this.tell("failed poll", () => listener.pollFailed(this.id, error, health, durationMs));
       }
       throw error;
     }
     if (this.running) {
+      const durationMs = now() - startedAt;
       this.lastReading = result.reading;
       const change = this.tracker.recordReading(result.reading, now());
       if (change) this.tell("state change", () => listener.stateChanged(this.id, change));
-      this.tell("reading", () => listener.readingArrived(this.id, result));
+      this.tell("reading", () => listener.readingArrived(this.id, result, durationMs));
     }
     return result;
   }
