@@ -1,4 +1,5 @@
 import type { PikoSimulator } from "../modules/piko-simulator/src/index.js";
+import { IMAGE_NODE_FLAGS } from "../scripts/dockerfiles.js";
 import { formatTable, median, type BenchSection } from "./harness.js";
 import { daytimeSimulator, OutputRig } from "./outputRigs.js";
 import { BenchChild, cpuNs, loadAverage, MAIN_SCRIPT, memoryMiB, residentSplitMiB } from "./processProbe.js";
@@ -23,10 +24,14 @@ interface Variant {
   env: Readonly<Record<string, string>>;
 }
 
+/** The image's flags before issue 11: every row adds to these (the image's current flags are a row of their own). */
 const IMAGE = ["--max-semi-space-size=1"];
 
+/** No background compile or GC tasks, and one V8 worker thread (each thread is a stack and a malloc arena). */
+const QUIET_THREADS = ["--single-threaded", "--v8-pool-size=1"];
+
 const VARIANTS: readonly Variant[] = [
-  { name: "image (semi=1)", flags: IMAGE, env: {} },
+  { name: "semi=1 (JIT)", flags: IMAGE, env: {} },
   { name: "+ MALLOC_ARENA_MAX=1", flags: IMAGE, env: { MALLOC_ARENA_MAX: "1" } },
   { name: "+ MALLOC_ARENA_MAX=2", flags: IMAGE, env: { MALLOC_ARENA_MAX: "2" } },
   { name: "+ --max-old-space-size=32", flags: [...IMAGE, "--max-old-space-size=32"], env: {} },
@@ -35,8 +40,37 @@ const VARIANTS: readonly Variant[] = [
   { name: "+ --single-threaded", flags: [...IMAGE, "--single-threaded"], env: {} },
   { name: "+ --v8-pool-size=1", flags: [...IMAGE, "--v8-pool-size=1"], env: {} },
   { name: "+ --no-expose-wasm", flags: [...IMAGE, "--no-expose-wasm"], env: {} },
+  { name: "+ --no-opt (no TurboFan)", flags: [...IMAGE, "--no-opt"], env: {} },
   { name: "+ --lite-mode", flags: [...IMAGE, "--lite-mode"], env: {} },
   { name: "+ --jitless", flags: [...IMAGE, "--jitless"], env: {} },
+  { name: "+ --single-threaded --v8-pool-size=1", flags: [...IMAGE, ...QUIET_THREADS], env: {} },
+  {
+    name: "+ --no-opt --single-threaded --v8-pool-size=1",
+    flags: [...IMAGE, "--no-opt", ...QUIET_THREADS],
+    env: {},
+  },
+  {
+    name: "+ --no-opt --no-sparkplug --single-threaded --v8-pool-size=1",
+    flags: [...IMAGE, "--no-opt", "--no-sparkplug", ...QUIET_THREADS],
+    env: {},
+  },
+  { name: "+ --jitless --single-threaded", flags: [...IMAGE, "--jitless", "--single-threaded"], env: {} },
+  { name: "image (IMAGE_NODE_FLAGS)", flags: IMAGE_NODE_FLAGS, env: {} },
+  {
+    name: "+ --jitless --single-threaded --v8-pool-size=1",
+    flags: [...IMAGE, "--jitless", ...QUIET_THREADS],
+    env: {},
+  },
+  {
+    name: "+ --jitless --single-threaded --v8-pool-size=1, MALLOC_ARENA_MAX=1",
+    flags: [...IMAGE, "--jitless", ...QUIET_THREADS],
+    env: { MALLOC_ARENA_MAX: "1" },
+  },
+  {
+    name: "+ --lite-mode --single-threaded --v8-pool-size=1",
+    flags: [...IMAGE, "--lite-mode", ...QUIET_THREADS],
+    env: {},
+  },
 ];
 
 interface Run {
@@ -116,7 +150,7 @@ export const flagsBench: BenchSection = {
     log("");
     const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "-");
     const table = formatTable(
-      ["variant", "CPU ms/poll (median)", "x image", "RSS steady MiB", "vs image MiB", "anon", "file"],
+      ["variant", "CPU ms/poll (median)", "x first", "RSS steady MiB", "vs first MiB", "anon", "file"],
       rows.map((r) => [
         r.name,
         fixed(r.cpuMs, 2),
