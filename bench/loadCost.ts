@@ -27,6 +27,10 @@ const ROWS: ReadonlyArray<{ what: string; modules: string[] }> = [
   { what: "convict", modules: ["convict"] },
   { what: "suncalc", modules: ["suncalc"] },
   { what: "mqtt (MQTT.js, its index)", modules: ["mqtt"] },
+  {
+    what: "mqtt + what mqtt.connect() loads (every transport: ws, socks; the output before issue 11)",
+    modules: ["mqtt", "mqtt/lib/connect/ws", "mqtt/lib/connect/tcp", "mqtt/lib/connect/tls"],
+  },
   { what: "mqtt/lib/client (MQTT.js's client: what the MQTT output loads)", modules: ["mqtt/lib/client"] },
   {
     what: "azure-iot-device + azure-iot-device-mqtt",
