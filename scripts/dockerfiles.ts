@@ -29,17 +29,20 @@ export const PLATFORMS: readonly Platform[] = [
 
 /**
  * Node's flags in every kostal2mqtt image, chosen by measurement (`node --expose-gc dist/bench/run.js flags`;
- * BENCHMARKS.md, "Launch flags"): a small young generation; no JIT (`--jitless`: V8's optimising compilers are
- * never paged in or run, about 12 MiB less resident memory for a few per cent more CPU per poll, since a poll is
- * mostly Node's own built-in code); no background compile or GC threads (`--single-threaded`, about 1 MiB more).
- * `--no-expose-wasm` only silences the warning `--jitless` prints at start: WebAssembly is off with it anyway, and
- * nothing the module loads uses it.
+ * BENCHMARKS.md, "Launch flags"): a small young generation; JavaScript in V8's interpreter only (no TurboFan, Maglev
+ * or Sparkplug code: the compilers are never paged in or run, about 10 MiB less resident memory for a few per cent
+ * more CPU per poll, since a poll is mostly Node's own built-in code); no background compile or GC tasks and one V8
+ * worker thread (each thread is a stack and a malloc arena). Not `--jitless`: a little less memory again, but it
+ * also interprets regular expressions, which slows the start (edgeHub's first reading) and turns WebAssembly off,
+ * which Node's own fetch (undici) needs.
  */
 export const IMAGE_NODE_FLAGS: readonly string[] = [
   "--max-semi-space-size=1",
-  "--jitless",
-  "--no-expose-wasm",
+  "--no-turbofan",
+  "--no-maglev",
+  "--no-sparkplug",
   "--single-threaded",
+  "--v8-pool-size=1",
 ];
 
 /** The module's own entry point inside the image, relative to WORKDIR /app. */
@@ -103,8 +106,8 @@ EXPOSE ${platform.debug ? `${HEALTH_PORT} 9229` : `${HEALTH_PORT}`}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD ${json(["node", MAIN, "healthcheck"])}
 # The module flushes its queues and closes its connections on SIGTERM, which is what docker and edgeAgent send.
 STOPSIGNAL SIGTERM
-# Node's flags keep the resident memory low: a small young generation, no JIT, no background threads (README,
-# Performance; BENCHMARKS.md, "Launch flags").${
+# Node's flags keep the resident memory low: a small young generation, JavaScript interpreted only, no background
+# threads (README, Performance; BENCHMARKS.md, "Launch flags").${
     platform.debug
       ? "\n# The inspector listens on all interfaces; deployment.debug.template.json maps it to the host."
       : ""

@@ -85,8 +85,11 @@ test("the kostal2mqtt final stage: product code only, health check, non-root, SI
     );
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(final)?.[1] ?? "[]") as string[];
     assert.deepEqual(
-      cmd.slice(0, 5),
-      ["node", "--max-semi-space-size=1", "--jitless", "--no-expose-wasm", "--single-threaded"],
+      cmd.slice(0, 7),
+      [
+        ...["node", "--max-semi-space-size=1", "--no-turbofan", "--no-maglev", "--no-sparkplug"],
+        ...["--single-threaded", "--v8-pool-size=1"],
+      ],
       path,
     );
   }
