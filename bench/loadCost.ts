@@ -36,7 +36,11 @@ const ROWS: ReadonlyArray<{ what: string; modules: string[] }> = [
     what: "azure-iot-device + azure-iot-device-mqtt",
     modules: ["azure-iot-device", "azure-iot-device-mqtt"],
   },
-  { what: "cheerio (loaded only for pages the fast scanner does not follow)", modules: ["cheerio"] },
+  {
+    // Its parser alone, as piko/gridDom.ts loads it: cheerio's index also loads undici, which needs WebAssembly.
+    what: "cheerio's load-parse (loaded only for pages the fast scanner does not follow)",
+    modules: [pathToFileURL(repoPath("node_modules/cheerio/dist/commonjs/load-parse.js")).href],
+  },
   { what: "product: the run command, no output loaded", modules: [product("cli/runCommand.js")] },
   {
     what: "product: run command + MQTT output (with MQTT.js's client, loaded at its start)",
