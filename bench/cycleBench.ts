@@ -18,8 +18,9 @@ import {
 /**
  * CPU per poll cycle and steady RSS of the real process (`node dist/.../main.js run`, the production command),
  * SCRAPE_INTERVAL=2, each against its own simulated PIKO 10.1, for every output configuration, with the image's
- * flags (and the MQTT one with the flags before issue 11, JIT on); beside them, in the same run, the reference ladder of pollLadder.ts (what
- * Node itself costs on this machine for a timer, an HTTP poll, node-fetch, fetch + parse at the same interval).
+ * flags (and the MQTT one with the flags before issue 11, JIT on); beside them, in the same run, the reference
+ * ladder of pollLadder.ts (what Node itself costs on this machine for a timer, an HTTP poll, node-fetch, fetch +
+ * parse at the same interval).
  * The floor is the ladder's `floor` row: node:http GET, one indexOf, a raw MQTT publish to the same mosquitto.
  * CPU is sampled 1 s after every poll of the window, so each poll has its own figure (min / median / max shown).
  * After the window, each product process gets a SIGTERM on its own and the time to its exit is the stop figure.

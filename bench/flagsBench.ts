@@ -7,9 +7,9 @@ import { BenchChild, cpuNs, loadAverage, MAIN_SCRIPT, memoryMiB, residentSplitMi
 /**
  * Launch flags and environment against the real process's memory and CPU: the product with the MQTT output,
  * SCRAPE_INTERVAL=2, once per variant, all side by side (each against its own simulated PIKO, one mosquitto).
- * Every variant is the image's command plus what its row adds; steady RSS is the median of VmRSS over the second
- * half of the window, CPU the median over the window's polls (all threads' schedstat). Not part of the default
- * run (about 1.5 min): `node --expose-gc dist/bench/run.js flags`. BENCHMARKS.md records what it found and why
+ * Every variant is `--max-semi-space-size=1` (the image's flag before issue 11) plus what its row adds, and one row
+ * is the image's flags as they are; steady RSS is the median of VmRSS over the second half of the window, CPU the
+ * median over the window's polls (all threads' schedstat). Not part of the default run (about 2 min): `node --expose-gc dist/bench/run.js flags`. BENCHMARKS.md records what it found and why
  * the image keeps the flags it keeps.
  */
 
