@@ -30,8 +30,8 @@ export const PLATFORMS: readonly Platform[] = [
 /**
  * Node's flags in every kostal2mqtt image, chosen by measurement (`node --expose-gc dist/bench/run.js flags`;
  * BENCHMARKS.md, "Launch flags"): a small young generation; JavaScript in V8's interpreter only (no TurboFan, Maglev
- * or Sparkplug code: the compilers are never paged in or run, about 10 MiB less resident memory for a few per cent
- * more CPU per poll, since a poll is mostly Node's own built-in code); no background compile or GC tasks and one V8
+ * or Sparkplug code: the compilers are never paged in or run, 10 to 13 MiB less resident memory for 10 to 20 % more
+ * CPU per poll, since a poll is mostly Node's own built-in code); no background compile or GC tasks and one V8
  * worker thread (each thread is a stack and a malloc arena). Not `--jitless`: a little less memory again, but it
  * also interprets regular expressions, which slows the start (edgeHub's first reading) and turns WebAssembly off,
  * which Node's own fetch (undici) needs.
