@@ -1,7 +1,7 @@
 import type { PikoSimulator } from "../modules/piko-simulator/src/index.js";
 import { repoPath } from "../test/support/paths.js";
 import { formatTable, median, spread, type BenchSection, type SummaryRow } from "./harness.js";
-import { daytimeSimulator, OUTPUT_CONFIGS, OutputRig } from "./outputRigs.js";
+import { daytimeSimulator, OUTPUT_CONFIGS, OutputRig, type OutputConfig } from "./outputRigs.js";
 import type { LadderLayer } from "./pollLadder.js";
 import {
   BenchChild,
@@ -17,9 +17,10 @@ import {
 
 /**
  * CPU per poll cycle and steady RSS of the real process (`node dist/.../main.js run`, the production command),
- * SCRAPE_INTERVAL=2, each against its own simulated PIKO 10.1, for every output configuration, plain and with the
- * image's `--max-semi-space-size=1`; beside them, in the same run, the reference ladder of pollLadder.ts (what
- * Node itself costs on this machine for a timer, an HTTP poll, node-fetch, fetch + parse at the same interval).
+ * SCRAPE_INTERVAL=2, each against its own simulated PIKO 10.1, for every output configuration, with the image's
+ * flags (and the MQTT one with the flags before issue 11, JIT on); beside them, in the same run, the reference
+ * ladder of pollLadder.ts (what Node itself costs on this machine for a timer, an HTTP poll, node-fetch, fetch +
+ * parse at the same interval).
  * The floor is the ladder's `floor` row: node:http GET, one indexOf, a raw MQTT publish to the same mosquitto.
  * CPU is sampled 1 s after every poll of the window, so each poll has its own figure (min / median / max shown).
  * After the window, each product process gets a SIGTERM on its own and the time to its exit is the stop figure.
@@ -44,8 +45,10 @@ const TARGET_CPU_OVER_FLOOR = 1.5;
 const TARGET_STOP_MS = 500;
 /** The reference rows: Node waking on a timer, node:http GET, node-fetch GET, fetch + parse, and the floor. */
 const LADDER: readonly LadderLayer[] = ["timer", "http", "fetch", "client", "floor"];
-/** The product runs with the image's flags only (the plain and jitless variants: see BENCHMARKS.md). */
+type NodeVariant = (typeof NODE_VARIANTS)[number];
+/** The product runs with the image's flags (scripts/dockerfiles.ts); the JIT variant only for comparison. */
 const PRODUCT_NODE = NODE_VARIANTS[1]!;
+const JIT_NODE = NODE_VARIANTS[2]!;
 const LADDER_SCRIPT = repoPath("dist/bench/pollLadder.js");
 
 interface Run {
@@ -192,27 +195,25 @@ function summarise(run: Run): CycleResult {
 
 /** Starts every run, adding each to `runs` at once so that a failure part way still stops those started. */
 async function startAll(rig: OutputRig, runs: Run[]): Promise<void> {
-  for (const config of OUTPUT_CONFIGS) {
-    for (const [index, node] of [PRODUCT_NODE].entries()) {
-      const id = `cycle-${config.replace("+", "-")}-${index}`;
-      const launch = (host: string) => ({
-        args: [MAIN_SCRIPT, "run"],
-        env: {
-          ...rig.env(config, id),
-          KOSTAL_HOST: host,
-          KOSTAL_ID: id,
-          SCRAPE_INTERVAL: String(SCRAPE_INTERVAL_S),
-          LOG_LEVEL: "info",
-        },
-      });
-      const delivered = (child: BenchChild) => {
-        rig.watch(id, child);
-        return () => rig.delivered(config, id);
-      };
-      runs.push(await startRun(config, node, launch, false, delivered));
-    }
-  }
-  for (const layer of LADDER) {
+  const product = (config: OutputConfig, node: NodeVariant, what: string, reference: boolean) => {
+    const id = `cycle-${what.replace(/\W+/g, "-")}`;
+    const launch = (host: string) => ({
+      args: [MAIN_SCRIPT, "run"],
+      env: {
+        ...rig.env(config, id),
+        KOSTAL_HOST: host,
+        KOSTAL_ID: id,
+        SCRAPE_INTERVAL: String(SCRAPE_INTERVAL_S),
+        LOG_LEVEL: "info",
+      },
+    });
+    const delivered = (child: BenchChild) => {
+      rig.watch(id, child);
+      return () => rig.delivered(config, id);
+    };
+    return startRun(what, node, launch, reference, delivered);
+  };
+  const ladder = (layer: LadderLayer, node: NodeVariant) => {
     const launch = (host: string) => ({
       args: [LADDER_SCRIPT, layer, host, String(SCRAPE_INTERVAL_S * 1000)],
       env: layer === "floor" ? rig.floorEnv() : {},
@@ -222,9 +223,14 @@ async function startAll(rig: OutputRig, runs: Run[]): Promise<void> {
       child.onLine((_line, stream) => stream === "stdout" && lines++);
       return () => lines;
     };
-    // The references run with the image's flags too, so that the floor's RSS is comparable.
-    runs.push(await startRun(`ref: ${layer}`, PRODUCT_NODE, launch, true, delivered));
-  }
+    return startRun(`ref: ${layer}`, node, launch, true, delivered);
+  };
+  for (const config of OUTPUT_CONFIGS) runs.push(await product(config, PRODUCT_NODE, config, false));
+  // The references run with the image's flags too, so that the floor's RSS and CPU are comparable.
+  for (const layer of LADDER) runs.push(await ladder(layer, PRODUCT_NODE));
+  // Before issue 11's flags (JIT on): the MQTT process and the floor, in the same run, to show what the flags do.
+  runs.push(await product("mqtt", JIT_NODE, "ref: mqtt", true));
+  runs.push(await ladder("floor", JIT_NODE));
 }
 
 function report(results: readonly CycleResult[], log: (line: string) => void): void {
@@ -267,7 +273,7 @@ function report(results: readonly CycleResult[], log: (line: string) => void): v
 
 /** The rows of the final table: CPU per poll over the floor, RSS and stop time, per output mode. */
 function summaryRows(results: readonly CycleResult[]): SummaryRow[] {
-  const floor = results.find((result) => result.what === "ref: floor");
+  const floor = results.find((result) => result.what === "ref: floor" && result.node === PRODUCT_NODE.name);
   const floorCpu = floor === undefined ? NaN : median(floor.perPollMs);
   const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "-");
   const rows: SummaryRow[] = [];

@@ -108,8 +108,10 @@ export const farmBench: BenchSection = {
       const mqttShare = r?.mqtt ? r.mqtt.windowDelivered / r.mqtt.windowQueued : NaN;
       const readShare = r ? r.readings / r.expected : NaN;
       const cpuPercent = r ? (100 * r.cpuMs) / (r.windowSeconds * 1000) : NaN;
-      // MQTT rows: the readings polled out of those due, times the messages acknowledged out of those queued.
-      const deliveredShare = r?.mqtt ? readShare * mqttShare : readShare;
+      // MQTT rows: the readings polled out of those due, times the messages acknowledged out of those queued. More
+      // acknowledged than queued in the window is a backlog of the warm-up draining: it never makes up for readings
+      // not polled, so the acknowledged share counts at most 1.
+      const deliveredShare = r?.mqtt ? readShare * Math.min(1, mqttShare) : readShare;
       const keptUp =
         r !== null && (r.mqtt ? deliveredShare >= DELIVERED : r.readings >= KEEP_UP * r.expected);
       const oneCore = cpuPercent <= 100;
@@ -171,7 +173,7 @@ export const farmBench: BenchSection = {
     log(
       "kept: readings polled of those due; acked: MQTT messages acknowledged by mosquitto of those queued in the",
     );
-    log("window; delivered: kept x acked (MQTT rows; the target is >= 99.5 %).");
+    log("window; delivered: kept x acked, acked at most 100 % (MQTT rows; the target is >= 99.5 %).");
     log(
       "late: a reading more than 1.5 intervals after the inverter's previous one; errors: state changes into a",
     );

@@ -73,7 +73,8 @@ export const firstReadingBench: BenchSection = {
     const results: FirstReadingResult[] = [];
     try {
       for (const config of OUTPUT_CONFIGS) {
-        for (const [variant, node] of NODE_VARIANTS.filter((n) => n.name === IMAGE_NODE).entries()) {
+        // The image's flags, then (for comparison, not judged) the flags before issue 11, JIT on.
+        for (const [variant, node] of NODE_VARIANTS.slice(1).entries()) {
           const timings: Timing[] = [];
           for (let run = 0; run < RUNS; run++) {
             const id = `first-${config.replace("+", "-")}-${variant}-${run}`;
@@ -121,7 +122,7 @@ export const firstReadingBench: BenchSection = {
     for (const line of table) log(line);
     log("");
     log("(log ms): to the 'starting; outputs: ...' line: Node started, configuration read, outputs loaded.");
-    const allPass = results.every((result) => result.pass);
+    const allPass = results.filter((result) => result.node === IMAGE_NODE).every((result) => result.pass);
     log(`Budget (first reading within ${BUDGET_MS} ms of the start, median): ${allPass ? "PASS" : "FAIL"}`);
     const summary: SummaryRow[] = results
       .filter((result) => result.node === IMAGE_NODE)

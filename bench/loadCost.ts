@@ -5,13 +5,13 @@ import { BenchChild, NODE_VARIANTS } from "./processProbe.js";
 import { repoPath } from "../test/support/paths.js";
 
 /**
- * What each package costs in resident memory when loaded alone: a fresh `node --max-semi-space-size=1` (the image's
- * flag) imports the modules named, runs two full GCs, waits, and reports VmRSS; the row minus bare Node is the
- * package's cost. Every row is the median of RUNS children. `BENCH_EXTRA_MODULES` (comma-separated paths) adds rows,
+ * What each package costs in resident memory when loaded alone: a fresh `node <the image's flags>` (IMAGE_NODE_FLAGS)
+ * imports the modules named, runs two full GCs, waits, and reports VmRSS; the row minus bare Node is the package's
+ * cost. Every row is the median of RUNS children. `BENCH_EXTRA_MODULES` (comma-separated paths) adds rows,
  * e.g. another version of a package installed elsewhere, to compare before changing a dependency.
  *
  *   node --expose-gc dist/bench/run.js load
- *   node --expose-gc --max-semi-space-size=1 dist/bench/loadCost.js <module> [<module> ...]   (one child)
+ *   node --expose-gc <the image's flags> dist/bench/loadCost.js <module> [<module> ...]   (one child)
  */
 
 const RUNS = 3;
@@ -26,16 +26,25 @@ const ROWS: ReadonlyArray<{ what: string; modules: string[] }> = [
   { what: "node-fetch (the installed version)", modules: ["node-fetch"] },
   { what: "convict", modules: ["convict"] },
   { what: "suncalc", modules: ["suncalc"] },
-  { what: "mqtt (MQTT.js)", modules: ["mqtt"] },
+  { what: "mqtt (MQTT.js, its index)", modules: ["mqtt"] },
+  {
+    what: "mqtt + what mqtt.connect() loads (every transport: ws, socks; the output before issue 11)",
+    modules: ["mqtt", "mqtt/lib/connect/ws", "mqtt/lib/connect/tcp", "mqtt/lib/connect/tls"],
+  },
+  { what: "mqtt/lib/client (MQTT.js's client: what the MQTT output loads)", modules: ["mqtt/lib/client"] },
   {
     what: "azure-iot-device + azure-iot-device-mqtt",
     modules: ["azure-iot-device", "azure-iot-device-mqtt"],
   },
-  { what: "cheerio (loaded only for pages the fast scanner does not follow)", modules: ["cheerio"] },
+  {
+    // Its parser alone, as piko/gridDom.ts loads it: cheerio's index also loads undici, which needs WebAssembly.
+    what: "cheerio's load-parse (loaded only for pages the fast scanner does not follow)",
+    modules: [pathToFileURL(repoPath("node_modules/cheerio/dist/commonjs/load-parse.js")).href],
+  },
   { what: "product: the run command, no output loaded", modules: [product("cli/runCommand.js")] },
   {
-    what: "product: run command + MQTT output",
-    modules: [product("cli/runCommand.js"), product("outputs/mqtt/mqttOutput.js")],
+    what: "product: run command + MQTT output (with MQTT.js's client, loaded at its start)",
+    modules: [product("cli/runCommand.js"), product("outputs/mqtt/mqttOutput.js"), "mqtt/lib/client"],
   },
   {
     what: "product: run command + edgeHub composition",
@@ -46,6 +55,7 @@ const ROWS: ReadonlyArray<{ what: string; modules: string[] }> = [
     modules: [
       product("cli/runCommand.js"),
       product("outputs/mqtt/mqttOutput.js"),
+      "mqtt/lib/client",
       product("cli/edgeComposition.js"),
     ],
   },

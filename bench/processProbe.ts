@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { AcceleratedClock, type Clock } from "../modules/piko-simulator/src/clock.js";
+import { IMAGE_NODE_FLAGS } from "../scripts/dockerfiles.js";
 import { childEnv } from "../test/support/childEnv.js";
 import { repoPath } from "../test/support/paths.js";
 
@@ -14,15 +15,17 @@ import { repoPath } from "../test/support/paths.js";
 
 export const MIB = 1024 * 1024;
 
-/** The production command's script; the Dockerfiles run it as `node --max-semi-space-size=1 <script> run`. */
+/** The production command's script; the Dockerfiles run it as `node <IMAGE_NODE_FLAGS> <script> run`. */
 export const MAIN_SCRIPT = repoPath("dist/modules/kostal2mqtt/src/main.js");
 
-/** Node flags of the variants measured: plain, what the images' CMD adds (Dockerfile.amd64 and arm*), a proposal. */
+/**
+ * Node flags of the variants measured: plain, what the images' CMD adds (scripts/dockerfiles.ts, the one source),
+ * and the image's flags before issue 11 (the young generation only, JIT on).
+ */
 export const NODE_VARIANTS: ReadonlyArray<{ name: string; flags: readonly string[] }> = [
   { name: "plain", flags: [] },
-  { name: "semi=1 (image)", flags: ["--max-semi-space-size=1"] },
-  // A proposal (see the bench report): no JIT, so no optimised code, no compiler threads' work and memory.
-  { name: "semi=1 jitless", flags: ["--max-semi-space-size=1", "--jitless"] },
+  { name: "image", flags: IMAGE_NODE_FLAGS },
+  { name: "semi=1, JIT", flags: ["--max-semi-space-size=1"] },
 ];
 
 /** Simulated time running at real speed from noon on midsummer day, so every simulator is feeding. */
@@ -190,7 +193,7 @@ export async function until<T>(check: () => T | undefined, timeoutMs: number, wh
   }
 }
 
-/** The node command line of the production image (the CMD of Dockerfile.amd64), e.g. `node --max-semi-space-size=1 ...`. */
+/** The node command line of the production image (the CMD of Dockerfile.amd64), e.g. `node --jitless ...`. */
 export function imageCommand(): string {
   try {
     const dockerfile = readFileSync(repoPath("modules/kostal2mqtt/Dockerfile.amd64"), "utf8");

@@ -14,14 +14,16 @@ import { formatTable, type BenchSection, type SummaryRow } from "./harness.js";
  *   first  time from start to the first reading published            about 1 min (firstReadingBench.ts)
  *   farm   2,000 simulated inverters polled once a second            about 1.5 min (farmBench.ts)
  *   load   resident memory of each package loaded alone (loadCost.ts)  about 1 min
+ *   flags  launch flags and environment against RSS and CPU (flagsBench.ts)  about 1.5 min; only when named
  */
 
-const SECTIONS: ReadonlyArray<{ name: string; load: () => Promise<BenchSection> }> = [
+const SECTIONS: ReadonlyArray<{ name: string; load: () => Promise<BenchSection>; onlyWhenNamed?: true }> = [
   { name: "parse", load: async () => (await import("./parseBench.js")).parseBench },
   { name: "cycle", load: async () => (await import("./cycleBench.js")).cycleBench },
   { name: "first", load: async () => (await import("./firstReadingBench.js")).firstReadingBench },
   { name: "farm", load: async () => (await import("./farmBench.js")).farmBench },
   { name: "load", load: async () => (await import("./loadCost.js")).loadCostBench },
+  { name: "flags", load: async () => (await import("./flagsBench.js")).flagsBench, onlyWhenNamed: true },
 ];
 
 async function main(args: readonly string[]): Promise<number> {
@@ -34,7 +36,10 @@ async function main(args: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  const selected = names.length === 0 ? SECTIONS : SECTIONS.filter((section) => names.includes(section.name));
+  const selected =
+    names.length === 0
+      ? SECTIONS.filter((section) => section.onlyWhenNamed !== true)
+      : SECTIONS.filter((section) => names.includes(section.name));
   const log = json ? () => {} : (line: string) => console.log(line);
   const environment = {
     node: process.version,

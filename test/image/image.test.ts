@@ -5,6 +5,7 @@ import { after, before, describe, test, type TestContext } from "node:test";
 import { startEdgeHubEmulator, type EdgeHubEmulator } from "../../modules/edgehub-emulator/src/index.js";
 import { ManualClock } from "../../modules/piko-simulator/src/clock.js";
 import { PikoSimulator } from "../../modules/piko-simulator/src/server.js";
+import { IMAGE_NODE_FLAGS } from "../../scripts/dockerfiles.js";
 import { freePort } from "../support/mosquitto.js";
 import { NOON } from "../support/simulatorHttp.js";
 import {
@@ -88,7 +89,7 @@ describe("the kostal2mqtt image", { concurrency: false }, () => {
     );
     assert.deepEqual(Object.keys(config.ExposedPorts), ["8480/tcp"]);
     assert.equal(config.StopSignal, "SIGTERM");
-    assert.deepEqual(config.Cmd, ["node", "--max-semi-space-size=1", MAIN, "run"]);
+    assert.deepEqual(config.Cmd, ["node", ...IMAGE_NODE_FLAGS, MAIN, "run"]);
     // Kept only because the build uses the docker format: OCI image configs have no health check.
     assert.ok(health, "the image has a HEALTHCHECK");
     assert.deepEqual(health.Test, ["CMD", "node", MAIN, "healthcheck"]);

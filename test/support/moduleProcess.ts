@@ -2,10 +2,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { IMAGE_NODE_FLAGS } from "../../scripts/dockerfiles.js";
 import { childEnv } from "./childEnv.js";
 import { repoPath } from "./paths.js";
 
-/** The real kostal2mqtt process (`node dist/.../main.js <args>`), its output lines kept for assertions. */
+/**
+ * The real kostal2mqtt process as the image runs it (`node <the image's flags> dist/.../main.js <args>`), its
+ * output lines kept for assertions.
+ */
 export class ModuleProcess {
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
@@ -16,7 +20,8 @@ export class ModuleProcess {
   constructor(args: string[], env: Record<string, string | undefined>) {
     // Each process gets its own data folder: persisted totals must not leak from one test into another.
     const dataDir = mkdtempSync(join(tmpdir(), "k2m-data-"));
-    this.child = spawn(process.execPath, [repoPath("dist/modules/kostal2mqtt/src/main.js"), ...args], {
+    const main = repoPath("dist/modules/kostal2mqtt/src/main.js");
+    this.child = spawn(process.execPath, [...IMAGE_NODE_FLAGS, main, ...args], {
       // The health server is off unless a test turns it on: a fixed default port must not tie tests together.
       env: childEnv({ KOSTAL_DATA_DIR: dataDir, HEALTH_PORT: "0", ...env }),
       stdio: ["ignore", "pipe", "pipe"],

@@ -83,7 +83,15 @@ test("the kostal2mqtt final stage: product code only, health check, non-root, SI
       /^HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD \["node", "dist\/modules\/kostal2mqtt\/src\/main\.js", "healthcheck"\]$/m,
       path,
     );
-    assert.match(final, /^CMD \["node", "--max-semi-space-size=1",/m, path);
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(final)?.[1] ?? "[]") as string[];
+    assert.deepEqual(
+      cmd.slice(0, 7),
+      [
+        ...["node", "--max-semi-space-size=1", "--no-turbofan", "--no-maglev", "--no-sparkplug"],
+        ...["--single-threaded", "--v8-pool-size=1"],
+      ],
+      path,
+    );
   }
 });
 

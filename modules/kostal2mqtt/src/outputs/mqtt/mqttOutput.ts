@@ -13,6 +13,7 @@ import type {
   OutputHealth,
 } from "../../ports/output.js";
 import { PublishRejected } from "../outputErrors.js";
+import { connectMqttClient } from "./brokerConnection.js";
 import { clientIdFor } from "./clientId.js";
 import { ConnectionWatch } from "./connectionWatch.js";
 import { discoveryPayload } from "./homeAssistant.js";
@@ -109,11 +110,10 @@ export class MqttOutput implements Output {
     const notPatched = acceptEveryPubackReasonCode();
     if (notPatched !== null)
       this.log.debug(`PUBACK codes MQTT.js cannot read are left to the send deadline: ${notPatched}`);
-    const mqtt = await import("mqtt");
     const clientId = clientIdFor(this.config.clientId, this.dataDir, (message) => this.log.warn(message));
     const watch = new ConnectionWatch(this.log, `${this.config.host}:${this.config.port}`, clientId);
     this.watch = watch;
-    const client = mqtt.connect(
+    const client = await connectMqttClient(
       mqttClientOptions(this.config, this.topics, watch.protocolVersion, clientId, watch.offer),
     );
     this.client = client;
