@@ -4,7 +4,7 @@ export interface CommandIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
   now: () => number;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM): handled from the first call on. */
   untilStopped: () => Promise<void>;
   /**
    * Registers a handler for exceptions a library throws where no caller can catch them (the Azure SDK does, on a

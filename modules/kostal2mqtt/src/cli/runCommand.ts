@@ -23,6 +23,8 @@ import { siteNightOracle } from "../runtime/nightOracle.js";
 import { ReadingGuard } from "../runtime/readingGuard.js";
 import { VERSION } from "../version.js";
 import type { CommandIo } from "./io.js";
+import { nameByDevice } from "./inverterNaming.js";
+import type { FetchLimits } from "../piko/pageFetcher.js";
 
 /**
  * `run [--print-config]`: the bridge. Under IoT Edge (IOTEDGE_* or EdgeHubConnectionString) it sends to edgeHub
@@ -41,13 +43,22 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     io.stdout(JSON.stringify(redactedConfig(config), null, 2));
     return 0;
   }
+  // Listening for SIGTERM from here on: a stop asked for during the start (a slow broker, the naming probe) is a
+  // clean stop once the start is done, never the default handler's death with nothing flushed.
+  const stopped = io.untilStopped();
   const redactor = new Redactor();
   redactor.add(config.kostal.password);
   redactor.add(config.mqtt.password);
-  const defaults = envDefaults(config);
-  for (const inverter of defaults.inverters.values()) redactor.add(inverter.password);
+  const environment = envDefaults(config);
+  for (const inverter of environment.inverters.values()) redactor.add(inverter.password);
   const log = createLogger({ level: config.logLevel, write: io.stderr, now: io.now, redactor });
   const dataDir = config.site.dataDir === "" ? null : config.site.dataDir;
+  const defaults = await nameByDevice(environment, config.kostal.id, {
+    dataDir,
+    limits: pageLimits(config),
+    log,
+    now: io.now,
+  });
   // Undelivered messages survive a restart during an outage: written every 2 s while they change, and at stop.
   const persistence = <T>(name: string) => ({
     file: new StateFile<Array<Entry<T>>>(dataDir, name, (message) => log.warn(message)),
@@ -100,7 +111,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   await bridge.start();
   if (defaults.inverters.size === 0)
     log.warn("no inverter configured yet: set KOSTAL_HOST, KOSTAL_INVERTERS or the twin's inverters");
-  await io.untilStopped();
+  await stopped;
   log.info("stopping: flushing outputs");
   controller?.stop();
   await mirrors.stop();
@@ -120,7 +131,7 @@ function createBridge(
   return new Bridge({
     outputs,
     log: log.child("bridge"),
-    limits: { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: PAGE_MAX_BYTES },
+    limits: pageLimits(config),
     now,
     isNight: siteNightOracle(site.latitude, site.longitude),
     zeroOnSleep: site.zeroOnSleep,
@@ -157,4 +168,8 @@ async function startHealthServer(
   });
   await server.start();
   return server;
+}
+
+function pageLimits(config: AppConfig): FetchLimits {
+  return { timeoutMs: config.kostal.timeoutSeconds * 1000, maxBytes: PAGE_MAX_BYTES };
 }
