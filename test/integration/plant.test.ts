@@ -10,8 +10,8 @@ import { daytimeClock } from "../support/simulatedTime.js";
 import { until } from "../support/until.js";
 
 /**
- * Issue 12, a plant: the real `run` process with KOSTAL_INVERTERS naming three inverters, two of them old PIKOs on
- * one simulated RS485 bus (one web server) and one dead host (it takes connections and never answers), through both
+ * Issue 12, a plant: the real `run` process with KOSTAL_INVERTERS naming four inverters, two of them old PIKOs on
+ * one simulated RS485 bus (one web server), a newer PIKO that speaks dxs.json, and one dead host (it takes connections and never answers), through both
  * outputs at once: a real mosquitto and the edgeHub emulator. The live ones keep publishing every interval, the
  * dead one is reported unreachable, and neither output is the worse for it.
  */
@@ -30,6 +30,7 @@ interface Server {
 /** The web servers the plant's inverters are reached through; a new kind (a dxs PIKO) is one more line. */
 const SERVERS = {
   bus: startBus,
+  dxs: startDxsPiko,
   dead: startSilentHost,
 } satisfies Record<string, () => Promise<Server>>;
 
@@ -50,6 +51,8 @@ const PLANT: Array<{
 }> = [
   { id: "haus", entry: onBus(255), shows: { name: "haus", address: 255 } },
   { id: "garage", entry: onBus(2), shows: { name: "garage", address: 2 } },
+  // A web UI 6 PIKO: found out by the probe (protocol auto); the API gives no bus address (255, the factory's).
+  { id: "dach", entry: (h) => ({ host: h.dxs }), shows: { name: "dach", address: 255 } },
   { id: "dead", entry: (h) => ({ host: h.dead }), shows: null },
 ];
 const LIVE = PLANT.filter((inverter) => inverter.shows !== null);
@@ -61,6 +64,12 @@ async function startBus(): Promise<Server> {
   const garage = new PikoSimulator({ model: "3.6", name: "garage", rs485Address: 2, seed: 5, clock });
   haus.connectBus([garage]);
   return { host: new URL(await haus.start()).host, stop: () => haus.stop() };
+}
+
+/** A PIKO with web UI 6: `/api/dxs.json`, no login. */
+async function startDxsPiko(): Promise<Server> {
+  const dach = new PikoSimulator({ model: "10.1", name: "dach", protocol: "dxs", clock: daytimeClock() });
+  return { host: new URL(await dach.start()).host, stop: () => dach.stop() };
 }
 
 /** A host that takes connections and never answers: every request runs into KOSTAL_TIMEOUT. */
@@ -213,7 +222,10 @@ test("neither output is affected: both connected, only the dead inverter keeps t
     inverters: object;
   };
   assert.deepEqual(verdict.outputs, { mqtt: "connected", edgehub: "connected" }, JSON.stringify(verdict));
-  assert.deepEqual(verdict.inverters, { haus: "producing", garage: "producing", dead: "unreachable" });
+  assert.deepEqual(
+    verdict.inverters,
+    Object.fromEntries(PLANT.map(({ id, shows }) => [id, shows === null ? "unreachable" : "producing"])),
+  );
   assert.deepEqual(
     verdict.problems.filter((problem) => !problem.startsWith("inverter dead:")),
     [],
