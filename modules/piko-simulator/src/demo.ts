@@ -105,6 +105,8 @@ async function demo(): Promise<number> {
     stdout(line);
 
   const stopSignal = await untilStopped(settings.durationS, bridge.exited);
+  // What the outputs were while the demo ran: an answer from the bridge while it stops would say "stopped".
+  outputs.freeze();
   const bridgeExit = await bridge.stop(stopSignal === "SIGINT" ? 2000 : 0);
   await watcher.endAsync();
   await new Promise<void>((resolve) => broker.server.close(() => resolve()));
@@ -150,14 +152,20 @@ class OutputStates {
   last: Record<string, string> | null = null;
   private asking = false;
   private failed = false;
+  private frozen = false;
+
+  /** No more asking, and an answer still under way is not taken. */
+  freeze(): void {
+    this.frozen = true;
+  }
 
   refresh(): void {
-    if (this.url === null || this.asking) return;
+    if (this.url === null || this.asking || this.frozen) return;
     this.asking = true;
     fetch(new URL("readyz", this.url), { signal: AbortSignal.timeout(2000) })
       .then((response) => response.json() as Promise<{ outputs?: Record<string, string> }>)
       .then((body) => {
-        this.last = body.outputs ?? this.last;
+        if (!this.frozen) this.last = body.outputs ?? this.last;
       })
       .catch((error: unknown) => {
         if (!this.failed) stderr(`[demo] the status page did not answer: ${String(error)}`);
