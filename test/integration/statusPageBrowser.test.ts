@@ -53,6 +53,9 @@ test(
         "--no-first-run",
         "--disable-background-networking",
       ],
+      // The browser is the consumer on another machine, on the real clock: under libfaketime (CI's run at night)
+      // only the bridge's wall clock is faked. Chromium with libfaketime preloaded never fires the page's load.
+      env: browserEnvironment(),
     });
     t.after(() => browser.close());
     const url = `http://127.0.0.1:${healthPort}/`;
@@ -92,3 +95,13 @@ test(
     assert.doesNotMatch(bridge.output(), /handles still open/);
   },
 );
+
+/** This process's environment without libfaketime (LD_PRELOAD and its FAKETIME settings). */
+function browserEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined && entry[0] !== "LD_PRELOAD" && !entry[0].startsWith("FAKETIME"),
+    ),
+  );
+}
