@@ -44,6 +44,8 @@ export function mqttConfig(port: number, extra: Partial<MqttConfig> = {}): MqttC
 export interface Harness {
   output: MqttOutput;
   lines: string[];
+  /** When each line was written (performance.now(), the monotonic clock). */
+  lineTimes: number[];
   dataDir: string;
   /** Warning and error lines. */
   problems(): string[];
@@ -60,8 +62,13 @@ export function mqttHarness(
   options: MqttOutputOptions = {},
 ): Harness {
   const lines: string[] = [];
-  const log = createLogger({ level: "debug", write: (line) => lines.push(line) });
-  const file = new StateFile<Array<Entry<MqttMessage>>>(dataDir, "queue-mqtt.json", (m) => lines.push(m));
+  const lineTimes: number[] = [];
+  const write = (line: string) => {
+    lines.push(line);
+    lineTimes.push(performance.now());
+  };
+  const log = createLogger({ level: "debug", write });
+  const file = new StateFile<Array<Entry<MqttMessage>>>(dataDir, "queue-mqtt.json", write);
   const output = new MqttOutput(
     config,
     log,
@@ -72,6 +79,7 @@ export function mqttHarness(
   return {
     output,
     lines,
+    lineTimes,
     dataDir,
     problems: () => lines.filter((line) => /\[(WRN|ERR)\]/.test(line)),
     waitConnected: async (timeoutMs = 10_000) => {
