@@ -13,7 +13,6 @@ import type {
   OutputHealth,
 } from "../../ports/output.js";
 import { PublishRejected } from "../outputErrors.js";
-import { connectMqttClient } from "./brokerConnection.js";
 import { clientIdFor } from "./clientId.js";
 import { ConnectionWatch } from "./connectionWatch.js";
 import { discoveryPayload } from "./homeAssistant.js";
@@ -31,6 +30,7 @@ import { Publisher, type MqttMessage } from "./publisher.js";
 import { ReadBack } from "./readBack.js";
 import type { SendLoop } from "../sendLoop.js";
 import { mqttSendLoop, Rejections } from "./sendLoop.js";
+import { newMqttClient } from "../../lib/mqttClient.js";
 
 export type { MqttMessage } from "./publisher.js";
 
@@ -106,14 +106,24 @@ export class MqttOutput implements Output {
     });
   }
 
-  async start(): Promise<void> {
+  /** Connects in the background; a configuration fault (an unreadable TLS file) rejects. */
+  start(): Promise<void> {
+    try {
+      this.connect();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private connect(): void {
     const notPatched = acceptEveryPubackReasonCode();
     if (notPatched !== null)
       this.log.debug(`PUBACK codes MQTT.js cannot read are left to the send deadline: ${notPatched}`);
     const clientId = clientIdFor(this.config.clientId, this.dataDir, (message) => this.log.warn(message));
     const watch = new ConnectionWatch(this.log, `${this.config.host}:${this.config.port}`, clientId);
     this.watch = watch;
-    const client = await connectMqttClient(
+    const client = newMqttClient(
       mqttClientOptions(this.config, this.topics, watch.protocolVersion, clientId, watch.offer),
     );
     this.client = client;
