@@ -1,7 +1,8 @@
 import type { Logger } from "../../log/logger.js";
 import { backoffMs, withTimeout } from "../../lib/timeouts.js";
 import { OutputUnavailable, PublishRejected } from "../outputErrors.js";
-import { Message, ModuleClient, Mqtt, type Twin } from "./azureSdk.js";
+import { Message, ModuleClient, type Twin } from "./azureSdk.js";
+import { EdgeHubTransport } from "./edgeHubTransport.js";
 import { edgeHubCa, MODEL_ID } from "./moduleClientFactory.js";
 
 /** A stack frame inside the Azure IoT SDK's packages. */
@@ -126,7 +127,7 @@ export class EdgeHubSession {
     const { log } = this.options;
     let client: ModuleClient | undefined;
     try {
-      client = await ModuleClient.fromEnvironment(Mqtt);
+      client = await ModuleClient.fromEnvironment(EdgeHubTransport);
       client.on("error", (error: Error) => log.warn("edgeHub client error", error));
       const ca = await edgeHubCa(this.options.env);
       await client.setOptions({ modelId: MODEL_ID, ...(ca === undefined ? {} : { ca }) });
