@@ -14,6 +14,7 @@ import { formatTable, type BenchSection, type SummaryRow } from "./harness.js";
  *   first  time from start to the first reading published            about 1 min (firstReadingBench.ts)
  *   farm   2,000 simulated inverters polled once a second            about 1.5 min (farmBench.ts)
  *   load   resident memory of each package loaded alone (loadCost.ts)  about 1 min
+ *   work   the work of one poll by layer and V8 tier, polls back to back (workBench.ts)  about 1.5 min
  *   flags  launch flags and environment against RSS and CPU (flagsBench.ts)  about 1.5 min; only when named
  */
 
@@ -23,6 +24,7 @@ const SECTIONS: ReadonlyArray<{ name: string; load: () => Promise<BenchSection>;
   { name: "first", load: async () => (await import("./firstReadingBench.js")).firstReadingBench },
   { name: "farm", load: async () => (await import("./farmBench.js")).farmBench },
   { name: "load", load: async () => (await import("./loadCost.js")).loadCostBench },
+  { name: "work", load: async () => (await import("./workBench.js")).workBench },
   { name: "flags", load: async () => (await import("./flagsBench.js")).flagsBench, onlyWhenNamed: true },
 ];
 
