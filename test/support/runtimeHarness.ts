@@ -27,6 +27,8 @@ export class FakeClock implements Timers {
   private current: number;
   private nextId = 0;
   private pending: Array<{ id: number; at: number; callback: () => void }> = [];
+  /** How late every timer fires after it is due: an event loop busy with other work. */
+  lateMs = 0;
 
   constructor(startMs = NOON) {
     this.current = startMs;
@@ -36,7 +38,7 @@ export class FakeClock implements Timers {
 
   setTimeout(callback: () => void, ms: number): unknown {
     const id = ++this.nextId;
-    this.pending.push({ id, at: this.current + Math.max(0, ms), callback });
+    this.pending.push({ id, at: this.current + Math.max(0, ms) + this.lateMs, callback });
     return id;
   }
 
