@@ -1,11 +1,10 @@
-import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DXS_FIELD_IDS, DXS_STATUS_ID } from "../../modules/kostal2mqtt/src/piko/dxs/dxsIds.js";
 import { PLAUSIBLE } from "../../modules/kostal2mqtt/src/piko/plausibleValues.js";
 import { readDxsAnswers } from "../../modules/kostal2mqtt/src/piko/dxs/dxsReader.js";
-import { PageFormat } from "../../modules/kostal2mqtt/src/piko/errors.js";
 import { measurementField } from "../../modules/kostal2mqtt/src/reading/fields.js";
-import { Prng, testSeed } from "../support/prng.js";
+import { runReaderFuzz } from "../support/differentialFuzz.js";
+import { type Prng, testSeed } from "../support/prng.js";
 import { folderTestOptions, readFolder } from "../support/protocolCaptures.js";
 
 /**
@@ -108,36 +107,16 @@ function mutate(prng: Prng, text: string): string {
 test(
   `dxs reader: ${CASES} seeded cases agree with the model and throw nothing but PageFormat (seed ${SEED})`,
   folderTestOptions("piko-dxs"),
-  () => {
-    const captures = readFolder("piko-dxs").map((f) => f.text);
-    let compared = 0;
-    for (let index = 0; index < CASES; index++) {
-      const prng = new Prng(SEED, index);
-      const replay = `case ${index}: FUZZ_SEED=${SEED} node --test dist/test/unit/dxsFuzz.test.js`;
-      const structured = prng.chance(0.5);
-      const model = structured
-        ? structuredCase(prng)
-        : { text: mutate(prng, prng.pick(captures)), expected: null };
-      try {
-        const content = readDxsAnswers([model.text]);
-        if (model.expected) {
-          assert.deepEqual(
-            Object.fromEntries(content.values),
-            Object.fromEntries(model.expected),
-            `${replay}\n${model.text}`,
-          );
-          compared++;
-        }
-      } catch (error) {
-        if (error instanceof PageFormat) {
-          // Only an answer without a single entry the reader knows may be refused when well formed.
-          if (model.expected)
-            assert.ok(model.expected.size === 0, `${replay}: refused ${model.text}: ${error.message}`);
-          continue;
-        }
-        assert.fail(`${replay}: ${String(error)}\ninput: ${JSON.stringify(model.text)}`);
-      }
-    }
-    assert.ok(compared > CASES / 4, `only ${compared} differential comparisons`);
-  },
+  () =>
+    runReaderFuzz({
+      seed: SEED,
+      cases: CASES,
+      file: "dist/test/unit/dxsFuzz.test.js",
+      captures: readFolder("piko-dxs").map((f) => f.text),
+      structuredCase,
+      mutate,
+      read: (text) => readDxsAnswers([text]),
+      // Only an answer without a single entry the reader knows may be refused when well formed.
+      mayRefuse: (expected) => expected.size === 0,
+    }),
 );

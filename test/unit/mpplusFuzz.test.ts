@@ -1,10 +1,9 @@
-import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PageFormat } from "../../modules/kostal2mqtt/src/piko/errors.js";
 import { readMpplusDocument } from "../../modules/kostal2mqtt/src/piko/mpplus/mpplusReader.js";
 import { PLAUSIBLE } from "../../modules/kostal2mqtt/src/piko/plausibleValues.js";
 import { measurementField } from "../../modules/kostal2mqtt/src/reading/fields.js";
-import { Prng, testSeed } from "../support/prng.js";
+import { runReaderFuzz } from "../support/differentialFuzz.js";
+import { type Prng, testSeed } from "../support/prng.js";
 import { folderTestOptions, readFolder } from "../support/protocolCaptures.js";
 
 /**
@@ -127,37 +126,15 @@ function mutate(prng: Prng, text: string): string {
 test(
   `MP plus reader: ${CASES} seeded cases agree with the model and throw nothing but PageFormat (seed ${SEED})`,
   folderTestOptions("piko-mpplus-xml"),
-  () => {
-    const captures = readFolder("piko-mpplus-xml").map((f) => f.text);
-    let compared = 0;
-    for (let index = 0; index < CASES; index++) {
-      const prng = new Prng(SEED, index);
-      const replay = `case ${index}: FUZZ_SEED=${SEED} node --test dist/test/unit/mpplusFuzz.test.js`;
-      const structured = prng.chance(0.5);
-      const model: Model | { text: string; expected: undefined } = structured
-        ? structuredCase(prng)
-        : { text: mutate(prng, prng.pick(captures)), expected: undefined };
-      try {
-        const content = readMpplusDocument(model.text);
-        if (model.expected === null)
-          assert.fail(`${replay}: read a document with nothing to read\n${model.text}`);
-        if (model.expected) {
-          assert.deepEqual(
-            Object.fromEntries(content.values),
-            Object.fromEntries(model.expected),
-            `${replay}\n${model.text}`,
-          );
-          compared++;
-        }
-      } catch (error) {
-        if (error instanceof PageFormat) {
-          if (model.expected) assert.fail(`${replay}: refused ${model.text}: ${error.message}`);
-          continue;
-        }
-        if (error instanceof assert.AssertionError) throw error;
-        assert.fail(`${replay}: ${String(error)}\ninput: ${JSON.stringify(model.text)}`);
-      }
-    }
-    assert.ok(compared > CASES / 4, `only ${compared} differential comparisons`);
-  },
+  () =>
+    runReaderFuzz({
+      seed: SEED,
+      cases: CASES,
+      file: "dist/test/unit/mpplusFuzz.test.js",
+      captures: readFolder("piko-mpplus-xml").map((f) => f.text),
+      structuredCase,
+      mutate,
+      read: readMpplusDocument,
+      mayRefuse: () => false,
+    }),
 );
