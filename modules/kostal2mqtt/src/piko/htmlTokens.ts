@@ -3,6 +3,9 @@
  * possible, and the character classes of the tokenizer's stop characters.
  */
 
+/** Thrown by the scanner's parts at markup it does not read exactly like a browser; the caller then asks cheerio. */
+export class Unrecognised extends Error {}
+
 export const enum Tag {
   Other,
   Table,
@@ -52,10 +55,18 @@ export const TAGS: ReadonlyMap<string, Tag> = new Map([
   ].map((name) => [name, Tag.Unsupported] as const),
 ]);
 
-/** (length << 8 | first letter) of every special name: most ordinary tags are told apart without a slice. */
-const SPECIAL_SHAPES = new Set([...TAGS.keys()].map((name) => (name.length << 8) | name.charCodeAt(0)));
+/**
+ * The special names by shape, length (up to 9) times 32 plus the first letter's low five bits: most ordinary tags
+ * have a shape no special name has, and are told apart by one array read, without a slice.
+ */
+const MAX_SPECIAL_LENGTH = 9;
+const BY_SHAPE: Array<Array<readonly [string, Tag]> | undefined> = [];
+for (const [name, tag] of TAGS) {
+  const shape = (name.length << 5) | (name.charCodeAt(0) & 0x1f);
+  (BY_SHAPE[shape] ??= []).push([name, tag]);
+}
 
-/** The kind of the tag whose name is html[start, end), case-insensitively, allocating only when it may be special. */
+/** The kind of the tag whose name is html[start, end) (it starts with an ASCII letter), ignoring ASCII case. */
 export function tagAt(html: string, start: number, end: number): Tag {
   const length = end - start;
   const first = html.charCodeAt(start) | 0x20;
@@ -63,8 +74,11 @@ export function tagAt(html: string, start: number, end: number): Tag {
     const second = html.charCodeAt(start + 1) | 0x20;
     return second === 0x72 ? Tag.Tr : second === 0x64 ? Tag.Td : second === 0x68 ? Tag.Th : Tag.Other;
   }
-  if (length > 9 || !SPECIAL_SHAPES.has((length << 8) | first)) return Tag.Other;
-  return TAGS.get(html.slice(start, end).toLowerCase()) ?? Tag.Other;
+  if (length > MAX_SPECIAL_LENGTH) return Tag.Other;
+  const candidates = BY_SHAPE[(length << 5) | (first & 0x1f)];
+  if (candidates === undefined) return Tag.Other;
+  for (const [name, tag] of candidates) if (nameIs(html, start, end, name)) return tag;
+  return Tag.Other;
 }
 
 /** Whether html[start, end) is `lowerName`, ignoring ASCII case. */
@@ -100,5 +114,3 @@ export function isHtmlSpace(code: number): boolean {
 export function isAsciiLetter(code: number): boolean {
   return (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a;
 }
-
-/** Cell text as the DOM reader makes it: white space collapsed, trimmed (`&nbsp` was decoded per text run). */
