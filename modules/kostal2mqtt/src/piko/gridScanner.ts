@@ -1,17 +1,7 @@
 import type { Cell, Grid, Row } from "./grid.js";
 import { readCellRun, type CellText } from "./cellText.js";
 import { readAttributes, type CellAttributes } from "./tagAttributes.js";
-import {
-  classOf,
-  GT,
-  isAsciiLetter,
-  isHtmlSpace,
-  SLASH,
-  SPACE,
-  Tag,
-  tagAt,
-  Unrecognised,
-} from "./htmlTokens.js";
+import { CHAR_CLASS, GT, isAsciiLetter, SLASH, SPACE, Tag, tagAt, Unrecognised } from "./htmlTokens.js";
 
 /**
  * The fast page reader: one pass over the page that builds the table grid without a DOM. It follows the HTML5
@@ -41,7 +31,7 @@ function skipTableSpace(html: string, from: number): number {
   while (i < html.length) {
     const code = html.charCodeAt(i);
     if (code === 0x3c /* < */) break;
-    if (!isHtmlSpace(code)) throw new Unrecognised("text");
+    if (code >= 128 || CHAR_CLASS[code] !== SPACE) throw new Unrecognised("text");
     i++;
   }
   return i;
@@ -110,11 +100,12 @@ class Scanner implements CellAttributes {
     const nameStart = isEnd ? lt + 2 : lt + 1;
     if (!isAsciiLetter(html.charCodeAt(nameStart))) throw new Unrecognised("lone <");
     let nameEnd = nameStart + 1;
-    while (nameEnd < html.length && (classOf(html.charCodeAt(nameEnd)) & (SPACE | SLASH | GT)) === 0)
-      nameEnd++;
+    let code = html.charCodeAt(nameEnd);
+    while (nameEnd < html.length && (code >= 128 || (CHAR_CLASS[code]! & (SPACE | SLASH | GT)) === 0))
+      code = html.charCodeAt(++nameEnd);
     const tag = tagAt(html, nameStart, nameEnd);
     if (tag === Tag.Td || tag === Tag.Th) this.pos = readAttributes(html, nameEnd, this);
-    else if (html.charCodeAt(nameEnd) === 0x3e /* > */) this.pos = nameEnd + 1;
+    else if (code === 0x3e /* > */) this.pos = nameEnd + 1;
     else this.pos = readAttributes(html, nameEnd, null);
     if (isEnd) this.endTag(tag);
     else this.startTag(tag, nameStart, nameEnd);
