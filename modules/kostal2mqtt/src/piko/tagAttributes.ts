@@ -42,7 +42,8 @@ export function readAttributes(html: string, from: number, into: CellAttributes 
     if (i >= length) throw new Unrecognised("cut off");
     const nameStart = i;
     if (code === 0x3d /* = */) code = html.charCodeAt(++i);
-    while (i < length && (code >= 128 || CHAR_CLASS[code] === 0)) code = html.charCodeAt(++i);
+    // Letters are above `>`, the highest stop character, and need no table look-up.
+    while (i < length && (code > 0x3e || CHAR_CLASS[code] === 0)) code = html.charCodeAt(++i);
     const which = into === null ? NOT_KEPT : keptName(html, nameStart, i);
     while (code < 128 && CHAR_CLASS[code] === SPACE) code = html.charCodeAt(++i);
     let valueStart = i;
@@ -57,7 +58,7 @@ export function readAttributes(html: string, from: number, into: CellAttributes 
         i = valueEnd + 1;
       } else {
         valueStart = i;
-        while (i < length && (code >= 128 || (CHAR_CLASS[code]! & (SPACE | GT)) === 0))
+        while (i < length && (code > 0x3e || (CHAR_CLASS[code]! & (SPACE | GT)) === 0))
           code = html.charCodeAt(++i);
         valueEnd = i;
       }
