@@ -26,6 +26,8 @@ const STRING_HEADING = /^string\s*([1-3])$/i;
 const PHASE_HEADING = /^l\s*([1-3])$/i;
 /** "RS485 Kommunikation" / "RS485 communication": the section after the String/L blocks, in every language. */
 const RS485_FOOTER = /^RS ?485\b/i;
+/** The label before the status text; a literal in the loop would make a new RegExp for every cell. */
+const STATUS_LABEL = /^status$/i;
 
 /** One of the labels (any UI language), matched whole and without case. */
 function labelPattern(labels: Iterable<string>): RegExp {
@@ -74,8 +76,10 @@ function isValueCell(cell: Cell): boolean {
 /** A value cell with the label before it and the unit after it in the same row. */
 function valueCellsOf(row: Row): SlotContext[] {
   const slots: SlotContext[] = [];
-  row.forEach((cell, index) => {
-    if (!isValueCell(cell)) return;
+  // A plain loop, not forEach with a closure: this runs for every row of every page.
+  for (let index = 0; index < row.length; index++) {
+    const cell = row[index]!;
+    if (!isValueCell(cell)) continue;
     let label = "";
     for (let i = index - 1; i >= 0 && label === ""; i--) {
       const before = row[i];
@@ -85,7 +89,7 @@ function valueCellsOf(row: Row): SlotContext[] {
     const after = row[index + 1];
     const unit = after !== undefined && !isValueCell(after) ? after.text : "";
     slots.push({ cell, label, unit });
-  });
+  }
   return slots;
 }
 
@@ -192,7 +196,7 @@ class PageReader {
   private readEnergyRow(row: Row): void {
     if (this.statusText === null && !row.some(isValueCell)) {
       // The status text follows the "Status" label in a colspan="4" cell; an unknown UI language still has the cell.
-      const labelIndex = row.findIndex((cell) => /^status$/i.test(cell.text));
+      const labelIndex = row.findIndex((cell) => STATUS_LABEL.test(cell.text));
       const statusCell =
         labelIndex >= 0 ? row[labelIndex + 1] : row.find((cell) => cell.colspan?.trim() === "4");
       if (statusCell !== undefined) this.statusText = statusCell.text;
