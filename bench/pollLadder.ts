@@ -23,6 +23,8 @@ const product = {
  *   timer   a setTimeout chain and one stdout line per cycle: the floor of any Node process waking that often
  *   http        + GET of the status page with node:http (Basic auth, latin1): the floor of polling over HTTP
  *   http-parse  + parseStatusPage, toReading and the reading as a JSON line: the whole poll without node-fetch
+ *   node-fetch  node-fetch's GET alone, as its README shows it (`fetch(url, options)`, `arrayBuffer()`): what the
+ *               product's wrapper below adds is the difference to `fetch`
  *   fetch       fetchStatusPage (node-fetch, timeout, AbortController, size cap) instead of node:http, no parse
  *   client      InverterClient.read (fetch + parse + reading) and the reading as a JSON line, as the console output
  *   floor       the floor of the issue: node:http GET, one indexOf on the page and a raw MQTT 3.1.1 QoS 0 PUBLISH
@@ -35,7 +37,15 @@ const product = {
  * pollers in its reference row (`ladderPoller`).
  */
 
-export const LADDER_LAYERS = ["timer", "http", "http-parse", "fetch", "client", "floor"] as const;
+export const LADDER_LAYERS = [
+  "timer",
+  "http",
+  "http-parse",
+  "node-fetch",
+  "fetch",
+  "client",
+  "floor",
+] as const;
 export type LadderLayer = (typeof LADDER_LAYERS)[number];
 
 const CREDENTIALS = { username: "pvserver", password: "pvwr" };
@@ -116,6 +126,15 @@ export function ladderPoller(layer: LadderLayer, url: URL): () => Promise<string
         ]);
         const reading = toReading(parseStatusPage(await poll()), "ladder", Date.now());
         return `,"reading":${serialiseReading(reading)}`;
+      };
+    }
+    case "node-fetch": {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+      const authorization = `Basic ${Buffer.from(`${CREDENTIALS.username}:${CREDENTIALS.password}`).toString("base64")}`;
+      return async () => {
+        const { default: fetch } = await import("node-fetch");
+        const response = await fetch(url, { agent, headers: { authorization, accept: "text/html" } });
+        return `,"chars":${Buffer.from(await response.arrayBuffer()).toString("latin1").length}`;
       };
     }
     case "fetch": {

@@ -14,7 +14,7 @@ import { formatTable, type BenchSection, type SummaryRow } from "./harness.js";
  *   first  time from start to the first reading published            about 1 min (firstReadingBench.ts)
  *   farm   2,000 simulated inverters polled once a second            about 1.5 min (farmBench.ts)
  *   load   resident memory of each package loaded alone (loadCost.ts)  about 1 min
- *   work   the work of one poll by layer and V8 tier, polls back to back (workBench.ts)  about 1.5 min
+ *   work   the work of one poll by layer and V8 tier, polls back to back (workBench.ts)  about 2 min
  *   flags  launch flags and environment against RSS and CPU (flagsBench.ts)  about 1.5 min; only when named
  */
 

@@ -12,13 +12,13 @@ import { repoPath } from "../test/support/paths.js";
  * PIKO 10.1 in this process, under the image's flags (interpreter only), with the baseline compiler (Sparkplug)
  * allowed, and with every tier (JIT). Back to back, a poll's cost is its work alone: the `cycle` section's CPU per
  * poll at a 2 s interval also holds the cost of waking an idle virtual CPU, which swings with the machine's load.
- * Variants alternate over three rounds; the median is printed. About 1.5 min: `node --expose-gc dist/bench/run.js work`.
+ * Variants alternate over three rounds; the median is printed. About 2 min: `node --expose-gc dist/bench/run.js work`.
  */
 
 const POLLS = 1000;
 const WARMUP = 200;
 const ROUNDS = 3;
-const LAYERS: readonly LadderLayer[] = ["http", "fetch", "http-parse", "client"];
+const LAYERS: readonly LadderLayer[] = ["http", "node-fetch", "fetch", "http-parse", "client"];
 const VARIANTS: ReadonlyArray<{ name: string; flags: readonly string[] }> = [
   { name: "image (interpreter)", flags: IMAGE_NODE_FLAGS },
   { name: "image + Sparkplug", flags: IMAGE_NODE_FLAGS.filter((flag) => flag !== "--no-sparkplug") },
