@@ -18,7 +18,8 @@ import type { IClientOptions, MqttClient } from "mqtt";
 /** The client's options plus a TLS key's passphrase (the Azure SDK passes one for X.509 identities). */
 export type MqttClientOptions = IClientOptions & { passphrase?: string };
 
-type MqttClientClass = new (
+/** MQTT.js's client class: MQTT.js 5's, or (for the Azure SDK) the MQTT.js 4 the SDK depends on. */
+export type MqttClientClass = new (
   streamBuilder: () => NodeJS.ReadWriteStream,
   options: IClientOptions,
 ) => MqttClient;
@@ -37,7 +38,10 @@ function loadClientClass(): MqttClientClass {
  * refuses a certificate that does not verify with a coded error on the socket, which MQTT.js emits as the
  * client's error, as its own TLS builder would.
  */
-export function newMqttClient(options: MqttClientOptions): MqttClient {
+export function newMqttClient(
+  options: MqttClientOptions,
+  Client: MqttClientClass = loadClientClass(),
+): MqttClient {
   const tls = options.protocol === "mqtts";
   const host = options.host ?? "localhost";
   const port = options.port ?? (tls ? 8883 : 1883);
@@ -55,6 +59,5 @@ export function newMqttClient(options: MqttClientOptions): MqttClient {
           rejectUnauthorized: options.rejectUnauthorized !== false,
         })
       : createConnection({ host, port });
-  const Client = loadClientClass();
   return new Client(socket, { ...options, host, port, writeCache: false });
 }
