@@ -27,8 +27,6 @@ export class FakeClock implements Timers {
   private current: number;
   private nextId = 0;
   private pending: Array<{ id: number; at: number; callback: () => void }> = [];
-  /** How late every timer fires after it is due: an event loop busy with other work. */
-  lateMs = 0;
 
   constructor(startMs = NOON) {
     this.current = startMs;
@@ -38,7 +36,7 @@ export class FakeClock implements Timers {
 
   setTimeout(callback: () => void, ms: number): unknown {
     const id = ++this.nextId;
-    this.pending.push({ id, at: this.current + Math.max(0, ms) + this.lateMs, callback });
+    this.pending.push({ id, at: this.current + Math.max(0, ms), callback });
     return id;
   }
 

@@ -59,8 +59,6 @@ export class InverterLoop {
   private readonly tracker: InverterHealthTracker;
   private pollIntervalMs: number;
   private timer: unknown = null;
-  /** When the waiting poll is due on the schedule (the timer may fire later, when the event loop is busy). */
-  private dueAt: number | null = null;
   private running = false;
   private inFlight: Promise<PollResult> | null = null;
   /** A history download in progress: polls wait for it, as it waits for the poll in flight. */
@@ -94,7 +92,6 @@ export class InverterLoop {
     this.pollIntervalMs = pollIntervalMs;
     if (shorter && this.running && this.timer !== null) {
       this.options.timers.clearTimeout(this.timer);
-      this.dueAt = null;
       this.schedule(0);
     }
   }
@@ -137,33 +134,20 @@ export class InverterLoop {
   }
 
   private schedule(delayMs: number): void {
-    this.dueAt = this.options.now() + delayMs;
     this.timer = this.options.timers.setTimeout(() => {
       this.timer = null;
       void this.scheduledPoll();
     }, delayMs);
   }
 
-  /**
-   * The pause counts from when the poll was due, not from when its timer fired: a timer fires late when the event
-   * loop is busy (hundreds of inverters in one process), and counting from the late start would stretch every
-   * interval by that lateness, 2.5 % fewer readings at 25 ms late a second. A poll that ends after its successor
-   * was due is followed at once, once; one more than a pause behind, the schedule starts again from now rather
-   * than poll back to back to catch up.
-   */
   private async scheduledPoll(): Promise<void> {
     const { now, random } = this.options;
-    const dueAt = this.dueAt ?? now();
+    const startedAt = now();
     // The outcome was reported by the poll itself; here it only decides the pause.
     await this.poll().catch(() => undefined);
     if (!this.running) return;
     const pause = this.tracker.nextPollDelay(this.pollIntervalMs, random);
-    const behindMs = now() - (dueAt + pause);
-    if (behindMs <= 0) this.schedule(-behindMs);
-    else if (behindMs < pause) {
-      this.schedule(0);
-      this.dueAt = dueAt + pause; // the next pause counts from the slot this poll makes up for
-    } else this.schedule(0);
+    this.schedule(Math.max(0, pause - (now() - startedAt)));
   }
 
   private poll(): Promise<PollResult> {
