@@ -4,15 +4,16 @@ import { connect as connectTls } from "node:tls";
 import type { IClientOptions, MqttClient } from "mqtt";
 
 /**
- * MQTT.js's client over a plain TCP or a TLS socket, and nothing else of MQTT.js: the one MQTT client of the
- * process, for the MQTT output and (under the Azure SDK's transport) for edgeHub.
+ * MQTT.js's client over a plain TCP or a TLS socket, and nothing else of MQTT.js: MQTT.js 5's for the MQTT output,
+ * and the SDK's own MQTT.js 4 client class for edgeHub (outputs/edgeHub/edgeHubTransport.ts).
  *
  * - `mqtt.connect()` loads the stream builders of every transport on its first call: WebSocket (`ws`) and SOCKS
  *   (`socks`, `ip-address`, `smart-buffer`), about 3 MiB in a process that never uses them. The socket is built
  *   here and the builder handed to the client, which calls it again for every reconnect.
  * - `writeCache: false`: by default MQTT.js pre-builds a 2-byte Buffer for every one of the 65,536 packet ids and
  *   lengths at its first publish, 6 MiB of heap held for the life of the process. Without it, the two bytes are
- *   written as they come (BENCHMARKS.md, "MQTT.js's number cache").
+ *   written as they come (BENCHMARKS.md, "MQTT.js's number cache"). MQTT.js 4 has no such option; the edgeHub
+ *   transport turns its cache off in its mqtt-packet.
  */
 
 /** The client's options plus a TLS key's passphrase (the Azure SDK passes one for X.509 identities). */
