@@ -11,8 +11,9 @@ import {
 
 /**
  * The variables IoT Edge gives a module, in the one schema: validated at start (every problem at once, exit 2),
- * documented, the connection strings secret. The Azure SDK (`ModuleClient.fromEnvironment()` with the SDK's Mqtt transport, unmodified)
- * still reads them from process.env itself; the schema is what says whether they make sense before it does.
+ * documented, the connection strings secret. The Azure SDK (`ModuleClient.fromEnvironment()` with the SDK's Mqtt
+ * transport, unmodified) still reads them from process.env itself; the schema is what says whether they make sense
+ * before it does.
  * Their names are edgeAgent's and the SDK's, not ours. Every one needs a restart: the SDK reads them once.
  */
 export interface EdgeConfig {

@@ -4,8 +4,8 @@ import { isEdgeModule } from "../../config/edgeSchema.js";
 import type { AppConfig } from "../../config/schema.js";
 
 /**
- * Builds a ModuleClient from IoT Edge's environment (`ModuleClient.fromEnvironment()` with the SDK's Mqtt transport, unmodified) and
- * announces the Plug and Play model. `setOptions()` after `fromEnvironment` replaces the MQTT options and drops the
+ * Builds a ModuleClient from IoT Edge's environment (`ModuleClient.fromEnvironment()` with the SDK's Mqtt
+ * transport, unmodified) and announces the Plug and Play model. `setOptions()` after `fromEnvironment` replaces the MQTT options and drops the
  * trust bundle (iot-edge.md, pitfall 4), so the CA is passed again in the same call, before `open()`.
  */
 
