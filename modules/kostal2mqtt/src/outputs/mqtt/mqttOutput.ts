@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import type { IConnackPacket, MqttClient } from "mqtt";
 import type { MqttConfig } from "../../config/schema.js";
+import { newMqttClient } from "../../lib/mqttClient.js";
 import type { Logger } from "../../log/logger.js";
 import { MEASUREMENT_FIELDS } from "../../reading/fields.js";
 import type { Reading } from "../../reading/reading.js";
@@ -30,7 +31,6 @@ import { Publisher, type MqttMessage } from "./publisher.js";
 import { ReadBack } from "./readBack.js";
 import type { SendLoop } from "../sendLoop.js";
 import { mqttSendLoop, Rejections } from "./sendLoop.js";
-import { newMqttClient } from "../../lib/mqttClient.js";
 
 export type { MqttMessage } from "./publisher.js";
 
