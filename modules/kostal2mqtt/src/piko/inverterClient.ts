@@ -1,4 +1,4 @@
-import { Agent } from "node:http";
+import type { Agent } from "node:http";
 import { toReading, type Reading } from "../reading/reading.js";
 import { busAddressForm, checkShownAddress } from "./busAddress.js";
 import type { PikoFormat } from "./detectFormat.js";
@@ -12,6 +12,7 @@ import {
   type FetchLimits,
 } from "./pageFetcher.js";
 import { PageFormat } from "./errors.js";
+import { deviceAgent } from "./inverterAgent.js";
 import { downloadLogDaten, LOGDATEN_PATH } from "./logdaten/logDatenDownloader.js";
 import type { HistoryFilter, LogDaten } from "./logdaten/logDatenParser.js";
 import { ProtocolProbe, type ProtocolPoll, type ProtocolSetting } from "./protocolProbe.js";
@@ -67,7 +68,7 @@ export class InverterClient {
   constructor(private readonly options: InverterClientOptions) {
     this.id = options.id;
     this.ownsAgent = options.agent === undefined;
-    this.agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+    this.agent = options.agent ?? deviceAgent();
     this.probe = new ProtocolProbe(
       options.rs485Address === undefined ? (options.protocol ?? "html") : "html",
       (protocol) => this.fetchWith(protocol),

@@ -1,6 +1,7 @@
-import { Agent } from "node:http";
+import type { Agent } from "node:http";
 import fetch, { AbortError, type Response } from "node-fetch";
 import { InverterAuth, InverterBusy, InverterUnreachable, PageFormat } from "./errors.js";
+import { ONE_OFF_AGENT } from "./inverterAgent.js";
 
 /** How the status page is fetched; the defaults are what community tools found the PIKO web server tolerates. */
 export interface FetchLimits {
@@ -83,12 +84,19 @@ function checkStatus(response: Response, url: URL, what: string, withLogin: bool
   if (status >= 500)
     throw new InverterUnreachable(`${describe(url)} answered HTTP ${status} instead of ${what}`);
   if (status >= 300 && status < 400) {
-    const location = response.headers.get("location") ?? "nowhere";
+    const location = shownLocation(response.headers.get("location"), url);
     throw new PageFormat(
       `expected ${what} at ${url.pathname}, found a redirect (HTTP ${status}) to ${location}`,
     );
   }
   throw new PageFormat(`expected ${what} at ${url.pathname}, found HTTP ${status}`);
+}
+
+/** Where a redirect points, as a path when it stays on the device (node-fetch 2 makes it absolute). */
+function shownLocation(location: string | null, url: URL): string {
+  if (location === null) return "nowhere";
+  const target = URL.canParse(location, url.href) ? new URL(location, url) : null;
+  return target?.origin === url.origin ? `${target.pathname}${target.search}` : location;
 }
 
 async function readCapped(
@@ -190,7 +198,7 @@ export async function fetchInverterText(url: URL, request: InverterRequest): Pro
       ...(form !== null && { method: "POST", body: form }),
       redirect: "manual",
       compress: false,
-      agent: request.agent,
+      agent: request.agent ?? ONE_OFF_AGENT,
       signal: controller.signal,
     });
     const answeredAtMs = now();

@@ -1,4 +1,4 @@
-import { Agent } from "node:http";
+import { deviceAgent } from "./inverterAgent.js";
 
 /**
  * One PIKO web server as every inverter read through it shares it: one kept-alive connection, and one request at a
@@ -8,7 +8,7 @@ import { Agent } from "node:http";
  */
 export class WebServerLine {
   /** The one connection: requests never open a second one, even if a turn were skipped. */
-  readonly agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+  readonly agent = deviceAgent();
   private last: Promise<unknown> = Promise.resolve();
 
   /** `host:port` of the web server. */
