@@ -17,6 +17,7 @@ import type {
 import { HistoryBackfill } from "./historyBackfill.js";
 import { statusReport, type InverterHealth, type StateChange } from "./inverterHealth.js";
 import { InverterLoop, type InverterLoopListener } from "./inverterLoop.js";
+import { firstPollDelayMs } from "./startSchedule.js";
 import { InverterSources, sameInverterSettings } from "./inverterSources.js";
 import { BridgeListeners } from "./bridgeListeners.js";
 import { OutputFanOut } from "./outputFanOut.js";
@@ -142,8 +143,7 @@ export class Bridge implements BridgeControl, ReadingCache {
       );
       started.push(loop);
     }
-    // Many inverters: their polls are spread over the interval instead of all firing in the same tick.
-    started.forEach((loop, index) => loop.start(Math.round((index * pollIntervalMs) / started.length)));
+    started.forEach((loop, index) => loop.start(firstPollDelayMs(index, started.length, pollIntervalMs)));
     this.listeners.settingsApplied(settings);
   }
 
