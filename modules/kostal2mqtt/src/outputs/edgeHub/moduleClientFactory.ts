@@ -4,9 +4,10 @@ import { isEdgeModule } from "../../config/edgeSchema.js";
 import type { AppConfig } from "../../config/schema.js";
 
 /**
- * Builds a ModuleClient from IoT Edge's environment (`ModuleClient.fromEnvironment()` with the SDK's Mqtt
- * transport, unmodified) and announces the Plug and Play model. `setOptions()` after `fromEnvironment` replaces the MQTT options and drops the
- * trust bundle (iot-edge.md, pitfall 4), so the CA is passed again in the same call, before `open()`.
+ * What the edgeHub session (edgeHubSession.ts, which builds the ModuleClient) needs from IoT Edge's environment:
+ * whether this is a module at all, the CA it must trust, and the Plug and Play model id it announces. The CA is
+ * fetched here because `setOptions()` after `fromEnvironment` replaces the MQTT options and drops the trust bundle
+ * (iot-edge.md, pitfall 4): the session passes it again in the same call, before `open()`.
  */
 
 export { DTDL_MODEL_ID as MODEL_ID } from "../../reading/dtdlModel.js";
