@@ -54,7 +54,10 @@ function setUp(options: { edgeHubLate: boolean }) {
       SCRAPE_INTERVAL: "2",
     });
     if (options.edgeHubLate) {
-      await parts.module.waitForLine(/cannot connect to edgeHub/);
+      // In words that say what is wrong (the SDK calls every failed first connection "Not authorized").
+      await parts.module.waitForLine(
+        /cannot connect to edgeHub \(attempt 1\): edgeHub is unreachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/,
+      );
       await parts.emulator.resume();
     }
     await parts.emulator.waitForConnection(MODULE, 0, 30_000);

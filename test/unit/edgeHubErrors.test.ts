@@ -6,7 +6,10 @@ import {
   EdgeHubOutput,
   type EdgeHubLink,
 } from "../../modules/kostal2mqtt/src/outputs/edgeHub/edgeHubOutput.js";
-import { translateSendError } from "../../modules/kostal2mqtt/src/outputs/edgeHub/edgeHubSession.js";
+import {
+  connectFailure,
+  translateSendError,
+} from "../../modules/kostal2mqtt/src/outputs/edgeHub/edgeHubErrors.js";
 import { OutputUnavailable, PublishRejected } from "../../modules/kostal2mqtt/src/outputs/outputErrors.js";
 import type { BridgeEvent } from "../../modules/kostal2mqtt/src/ports/output.js";
 
@@ -133,4 +136,47 @@ test("the output keeps messages through a disconnect and has the session replace
     ["first", "second"],
     "oldest first",
   );
+});
+
+test("a failed first connection says what failed: the SDK calls every one of them 'Not authorized'", () => {
+  const firstConnection = (cause: string) =>
+    Object.assign(
+      sdkError(
+        "UnauthorizedError",
+        `mqtt.js returned Failure on first connection (Not authorized): ${cause} error`,
+      ),
+      {
+        transportError: new Error(`Failure on first connection (Not authorized): ${cause}`),
+      },
+    );
+  const cases: Array<[string, RegExp]> = [
+    [
+      "connect ECONNREFUSED 127.0.0.1:8883",
+      /^edgeHub is unreachable \(connect ECONNREFUSED 127\.0\.0\.1:8883\)$/,
+    ],
+    ["getaddrinfo ENOTFOUND edgeHub", /^edgeHub is unreachable \(getaddrinfo ENOTFOUND edgeHub\)$/],
+    [
+      "self-signed certificate in certificate chain",
+      /^the TLS connection to edgeHub failed .*EdgeModuleCACertificateFile/,
+    ],
+    ["Connection refused: Not authorized", /^edgeHub refused the module's connection .*identity and key/],
+    ["Keepalive timeout", /^the connection to edgeHub failed \(Keepalive timeout\)$/],
+  ];
+  for (const [cause, expected] of cases) {
+    const described = connectFailure(firstConnection(cause));
+    assert.match(described, expected, cause);
+    if (!/Not authorized/.test(cause)) assert.doesNotMatch(described, /authori/i, cause);
+  }
+  // Only the transport error's message (a copy of azure-iot-common without transportError): the same words.
+  assert.match(
+    connectFailure(
+      new Error("Failure on first connection (Not authorized): connect ECONNREFUSED 127.0.0.1:1"),
+    ),
+    /^edgeHub is unreachable/,
+  );
+  assert.equal(
+    connectFailure(new Error("getting the module twin took more than 10 s")),
+    "getting the module twin took more than 10 s",
+  );
+  assert.equal(connectFailure("no Error at all"), "no Error at all");
 });

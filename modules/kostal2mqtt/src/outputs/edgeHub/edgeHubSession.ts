@@ -1,7 +1,8 @@
 import type { Logger } from "../../log/logger.js";
 import { backoffMs, withTimeout } from "../../lib/timeouts.js";
-import { OutputUnavailable, PublishRejected } from "../outputErrors.js";
+import { OutputUnavailable } from "../outputErrors.js";
 import { Message, ModuleClient, type Twin } from "./azureSdk.js";
+import { connectFailure, translateSendError } from "./edgeHubErrors.js";
 import { EdgeHubTransport } from "./edgeHubTransport.js";
 import { edgeHubCa, MODEL_ID } from "./moduleClientFactory.js";
 
@@ -128,7 +129,12 @@ export class EdgeHubSession {
     let client: ModuleClient | undefined;
     try {
       client = await ModuleClient.fromEnvironment(EdgeHubTransport);
-      client.on("error", (error: Error) => log.warn("edgeHub client error", error));
+      // While connecting, the SDK's errors repeat the failure the attempt reports once, below.
+      client.on("error", (error: Error) =>
+        this.connected
+          ? log.warn("edgeHub client error", error)
+          : log.debug(`edgeHub client error while connecting: ${connectFailure(error)}`),
+      );
       const ca = await edgeHubCa(this.options.env);
       await client.setOptions({ modelId: MODEL_ID, ...(ca === undefined ? {} : { ca }) });
       for (const [name, handler] of Object.entries(this.options.methods))
@@ -161,8 +167,9 @@ export class EdgeHubSession {
       this.options.onConnected();
     } catch (error) {
       if (generation !== this.generation) return;
-      log.warn(`cannot connect to edgeHub (attempt ${this.attempt + 1})`, error);
-      this.rebuild(generation, error instanceof Error ? error.message : String(error));
+      const reason = connectFailure(error);
+      log.warn(`cannot connect to edgeHub (attempt ${this.attempt + 1}): ${reason}`);
+      this.rebuild(generation, reason);
     }
   }
 
@@ -237,38 +244,4 @@ async function closeQuietly(client: ModuleClient, ms: number): Promise<void> {
   } catch {
     // The old client is gone either way; its 'error' listener stays attached for late errors.
   }
-}
-
-/**
- * SDK errors (azure-iot-common) that are about the message itself: sending it again fails again. The SDK checks
- * the size itself before publishing (256 KiB, MessageTooLargeError), and refuses a bad output name or property
- * as FormatError or ArgumentError. Matched by `name`, which the SDK sets on each of its errors: robust against a
- * second copy of azure-iot-common, and it keeps the SDK out of whoever only needs the translation.
- */
-const FINAL_FOR_THE_MESSAGE = new Set([
-  "MessageTooLargeError",
-  "FormatError",
-  "ArgumentError",
-  "ArgumentOutOfRangeError",
-]);
-
-/**
- * A failed `sendOutputEvent` as one of the output's two error types, the SDK's error kept as cause. Final for the
- * message: the errors above. Everything else is the connection's, and transient: NotConnectedError, TimeoutError,
- * our own send deadline, throttling and quota (they pass), ServiceUnavailable and InternalServerError, and also
- * UnauthorizedError: over MQTT 3.1.1 edgeHub has no per-message refusal, so an UnauthorizedError during a send
- * is the (re)connect being refused (a token renewed late, ECONNREFUSED on a first open: iot-edge.md, 1). Dropping
- * the message for it would empty the whole queue while edgeHub restarts; the session replaces the client instead.
- * `inFlight` is false: the SDK retries a send internally across reconnects, so a transient failure says nothing
- * against this message, and a message edgeHub cannot take is caught by the SDK's own size check above.
- */
-export function translateSendError(error: unknown, output: string): PublishRejected | OutputUnavailable {
-  if (error instanceof PublishRejected || error instanceof OutputUnavailable) return error;
-  const name = error instanceof Error ? error.name : "";
-  const message = error instanceof Error ? error.message : String(error);
-  if (FINAL_FOR_THE_MESSAGE.has(name))
-    return new PublishRejected(output, null, `cannot be sent to edgeHub: ${name}: ${message}`, {
-      cause: error,
-    });
-  return new OutputUnavailable(`sending to edgeHub failed: ${message}`, false, { cause: error });
 }
