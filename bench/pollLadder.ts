@@ -10,6 +10,7 @@ import { statusPageUrl } from "../modules/kostal2mqtt/src/piko/inverterAddress.j
 const product = {
   client: () => import("../modules/kostal2mqtt/src/piko/inverterClient.js"),
   fetcher: () => import("../modules/kostal2mqtt/src/piko/pageFetcher.js"),
+  agent: () => import("../modules/kostal2mqtt/src/piko/inverterAgent.js"),
   parser: () => import("../modules/kostal2mqtt/src/piko/statusPage.js"),
   reading: () => import("../modules/kostal2mqtt/src/reading/reading.js"),
   serialise: () => import("../modules/kostal2mqtt/src/reading/serialise.js"),
@@ -138,9 +139,13 @@ export function ladderPoller(layer: LadderLayer, url: URL): () => Promise<string
       };
     }
     case "fetch": {
-      const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+      let agent: Agent | null = null;
       return async () => {
-        const { fetchStatusPage } = await product.fetcher();
+        const [{ fetchStatusPage }, { deviceAgent }] = await Promise.all([
+          product.fetcher(),
+          product.agent(),
+        ]);
+        agent ??= deviceAgent(); // the device's agent, as InverterClient has it
         return `,"chars":${(await fetchStatusPage(url, CREDENTIALS, { agent })).html.length}`;
       };
     }
