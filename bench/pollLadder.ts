@@ -139,7 +139,7 @@ export function ladderPoller(layer: LadderLayer, url: URL): () => Promise<string
       };
     }
     case "fetch": {
-      let agent: Agent | null = null;
+      let agent: import("../modules/kostal2mqtt/src/piko/inverterAgent.js").InverterAgent | null = null;
       return async () => {
         const [{ fetchStatusPage }, { deviceAgent }] = await Promise.all([
           product.fetcher(),

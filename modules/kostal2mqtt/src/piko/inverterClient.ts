@@ -1,4 +1,3 @@
-import type { Agent } from "node:http";
 import { toReading, type Reading } from "../reading/reading.js";
 import { busAddressForm, checkShownAddress } from "./busAddress.js";
 import type { PikoFormat } from "./detectFormat.js";
@@ -12,7 +11,7 @@ import {
   type FetchLimits,
 } from "./pageFetcher.js";
 import { PageFormat } from "./errors.js";
-import { deviceAgent } from "./inverterAgent.js";
+import { deviceAgent, type InverterAgent } from "./inverterAgent.js";
 import { downloadLogDaten, LOGDATEN_PATH } from "./logdaten/logDatenDownloader.js";
 import type { HistoryFilter, LogDaten } from "./logdaten/logDatenParser.js";
 import { ProtocolProbe, type ProtocolPoll, type ProtocolSetting } from "./protocolProbe.js";
@@ -36,7 +35,7 @@ export interface InverterClientOptions {
   limits?: FetchLimits;
   now?: () => number;
   /** The connection to share with other inverters behind the same web server (see webServerLine.ts); it stays open. */
-  agent?: Agent;
+  agent?: InverterAgent;
   /**
    * Read the inverter at this RS485 bus address through the web server at `url` (posting `edWrNr`). Only the old
    * status page shows bus neighbours, so such an inverter is read as `html` whatever `protocol` says.
@@ -58,7 +57,7 @@ export interface PollResult {
  */
 export class InverterClient {
   readonly id: string;
-  private readonly agent: Agent;
+  private readonly agent: InverterAgent;
   private readonly ownsAgent: boolean;
   private readonly abort = new AbortController();
   private readonly probe: ProtocolProbe;

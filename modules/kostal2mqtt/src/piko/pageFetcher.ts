@@ -1,7 +1,6 @@
-import type { Agent } from "node:http";
 import fetch, { AbortError, type Response } from "node-fetch";
 import { InverterAuth, InverterBusy, InverterUnreachable, PageFormat } from "./errors.js";
-import { ONE_OFF_AGENT } from "./inverterAgent.js";
+import { ONE_OFF_AGENT, type InverterAgent } from "./inverterAgent.js";
 
 /** How the status page is fetched; the defaults are what community tools found the PIKO web server tolerates. */
 export interface FetchLimits {
@@ -160,7 +159,7 @@ export interface InverterRequest {
   /** Posted form-urlencoded instead of a GET: the status page's own form (`edWrNr`, the RS485 address shown). */
   form?: Readonly<Record<string, string>>;
   limits?: FetchLimits;
-  agent?: Agent;
+  agent?: InverterAgent;
   signal?: AbortSignal;
   now?: () => number;
 }

@@ -1,4 +1,4 @@
-import type { Agent } from "node:http";
+import type { InverterAgent } from "../inverterAgent.js";
 import { backoffMs } from "../../lib/timeouts.js";
 import { InverterBusy } from "../errors.js";
 import { statusPageUrl } from "../inverterAddress.js";
@@ -34,7 +34,7 @@ export const LOGDATEN_BUSY_RETRY: BusyRetry = { attempts: 4, baseMs: 2000, capMs
 export interface DownloadOptions {
   limits?: FetchLimits;
   retry?: BusyRetry;
-  agent?: Agent;
+  agent?: InverterAgent;
   signal?: AbortSignal;
   now?: () => number;
   random?: () => number;
