@@ -1,6 +1,7 @@
 import { domGrid } from "../modules/kostal2mqtt/src/piko/gridDom.js";
 import { scanGrid } from "../modules/kostal2mqtt/src/piko/gridScanner.js";
 import { interpretGrid } from "../modules/kostal2mqtt/src/piko/pageInterpreter.js";
+import type { TemplateSlot } from "../modules/kostal2mqtt/src/piko/gridTemplate.js";
 import { parseStatusPage } from "../modules/kostal2mqtt/src/piko/statusPage.js";
 import { readAllCaptures } from "../test/support/fixtures.js";
 import {
@@ -14,7 +15,9 @@ import {
 
 /**
  * Parse time per page of every real capture: the fast path (parseStatusPage, the scanner; "(scan)" is the
- * scanner's share, the rest is the interpreter and the end check), the cheerio path
+ * scanner's share, the rest is the interpreter and the end check), the next page as an inverter's client reads it
+ * ("next": against the template of the last page, gridTemplate.ts, the capture alternating with a copy whose
+ * numbers are one higher, so that every read finds its value cells changed), the cheerio path
  * (interpretGrid(domGrid)), and a floor measured in the same run: one pass over the page's char codes. The fast
  * path should stay under 50 us a page and within 10x of the floor. RSS is taken after the fast path alone (a
  * process whose pages the scanner reads never loads cheerio) and again after the cheerio path.
@@ -42,12 +45,22 @@ interface CaptureResult {
   fastUs: number;
   /** The scanner's share of the fast path (the rest is the interpreter). */
   scanUs: number;
+  /** The next page of the same markup, read against the last page's template. */
+  nextUs: number;
   cheerioUs: number;
   floorUs: number;
   fastOverFloor: number;
   cheerioOverFast: number;
   under50Us: boolean;
   within10xFloor: boolean;
+}
+
+/** The capture with every whole number in a cell one higher: the same markup, other values. */
+function nextPage(html: string): string {
+  return html.replace(
+    />(\s*)(\d+)(?=<\/td>)/g,
+    (_, space: string, digits: string) => `>${space}${Number(digits) + 1}`,
+  );
 }
 
 function fixed(value: number, digits: number): string {
@@ -70,14 +83,22 @@ export const parseBench: BenchSection = {
       const scan = measure(() => {
         sink += scanGrid(html)?.length ?? 0;
       }, timing);
+      const pages = [html, nextPage(html)];
+      const slot: TemplateSlot = { template: null };
+      parseStatusPage(pages[1]!, slot);
+      if (parseStatusPage(html, slot).reader !== "template") throw new Error(`${name}: no template read`);
+      let turn = 0;
+      const next = measure(() => {
+        sink += parseStatusPage(pages[(turn ^= 1)]!, slot).values.size;
+      }, timing);
       const floor = measure(() => {
         sink ^= checksum(html);
       }, timing);
-      return { name, html, reader, fast, scan, floor };
+      return { name, html, reader, fast, scan, next, floor };
     });
     const rssFast = memoryAfterGcMiB();
 
-    const results: CaptureResult[] = partial.map(({ name, html, reader, fast, scan, floor }) => {
+    const results: CaptureResult[] = partial.map(({ name, html, reader, fast, scan, next, floor }) => {
       const cheerio = measure(() => {
         sink += interpretGrid(domGrid(html)).values.size;
       }, timing);
@@ -87,6 +108,7 @@ export const parseBench: BenchSection = {
         reader,
         fastUs: fast.medianUs,
         scanUs: scan.medianUs,
+        nextUs: next.medianUs,
         cheerioUs: cheerio.medianUs,
         floorUs: floor.medianUs,
         fastOverFloor: fast.medianUs / floor.medianUs,
@@ -107,6 +129,7 @@ export const parseBench: BenchSection = {
         "reader",
         "fast us",
         "(scan)",
+        "next us",
         "cheerio us",
         "floor us",
         "fast/floor",
@@ -120,6 +143,7 @@ export const parseBench: BenchSection = {
         result.reader,
         fixed(result.fastUs, 1),
         fixed(result.scanUs, 1),
+        fixed(result.nextUs, 1),
         fixed(result.cheerioUs, 0),
         fixed(result.floorUs, 2),
         fixed(result.fastOverFloor, 1),

@@ -1,5 +1,6 @@
 import type { Cell, Grid, Row } from "./grid.js";
 import { readCellRun, type CellText } from "./cellText.js";
+import type { TextRun } from "./gridTemplate.js";
 import { readAttributes, type CellAttributes } from "./tagAttributes.js";
 import { CHAR_CLASS, GT, isAsciiLetter, SLASH, SPACE, Tag, tagAt, Unrecognised } from "./htmlTokens.js";
 
@@ -59,7 +60,14 @@ class Scanner implements CellAttributes {
   bgcolor: string | null = null;
   colspan: string | null = null;
 
-  constructor(private readonly html: string) {}
+  /**
+   * @param runs when given, every non-empty text run read into a cell is added to it, in page order (for
+   *   gridTemplate.ts)
+   */
+  constructor(
+    private readonly html: string,
+    private readonly runs: TextRun[] | null = null,
+  ) {}
 
   scan(): Grid {
     const html = this.html;
@@ -67,12 +75,14 @@ class Scanner implements CellAttributes {
     while (this.pos < html.length) {
       // Text outside tables is not read; a table's text is read where the scan stands, up to the next tag.
       const top = this.top;
-      const lt =
-        top === undefined
-          ? html.indexOf("<", this.pos)
-          : top.mode === Mode.Cell
-            ? readCellRun(html, this.pos, top)
-            : skipTableSpace(html, this.pos);
+      const from = this.pos;
+      let lt: number;
+      if (top === undefined) lt = html.indexOf("<", from);
+      else if (top.mode !== Mode.Cell) lt = skipTableSpace(html, from);
+      else {
+        lt = readCellRun(html, from, top);
+        if (this.runs !== null && lt > from) this.runs.push({ start: from, end: lt, cell: top.cell! });
+      }
       if (lt < 0 || lt >= html.length) break;
       this.markup(lt);
     }
@@ -242,10 +252,13 @@ class Scanner implements CellAttributes {
   }
 }
 
-/** The grid of a page, or null when its markup is not one this scanner reads exactly like a browser. */
-export function scanGrid(html: string): Grid | null {
+/**
+ * The grid of a page, or null when its markup is not one this scanner reads exactly like a browser. With `runs`,
+ * the text runs of its cells are added there (see Scanner's constructor).
+ */
+export function scanGrid(html: string, runs: TextRun[] | null = null): Grid | null {
   try {
-    return new Scanner(html).scan();
+    return new Scanner(html, runs).scan();
   } catch (error) {
     if (error instanceof Unrecognised) return null;
     throw error;

@@ -15,6 +15,7 @@ import { deviceAgent, type InverterAgent } from "./inverterAgent.js";
 import { downloadLogDaten, LOGDATEN_PATH } from "./logdaten/logDatenDownloader.js";
 import type { HistoryFilter, LogDaten } from "./logdaten/logDatenParser.js";
 import { ProtocolProbe, type ProtocolPoll, type ProtocolSetting } from "./protocolProbe.js";
+import type { TemplateSlot } from "./gridTemplate.js";
 import { parseStatusPage } from "./statusPage.js";
 
 export interface InverterClientOptions {
@@ -63,6 +64,8 @@ export class InverterClient {
   private readonly probe: ProtocolProbe;
   /** The read in progress (or settled): the next one starts after it. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The markup of the last status page, which the next one is read against (gridTemplate.ts). */
+  private readonly lastPage: TemplateSlot = { template: null };
 
   constructor(private readonly options: InverterClientOptions) {
     this.id = options.id;
@@ -130,7 +133,7 @@ export class InverterClient {
       case "html": {
         const form = rs485Address === undefined ? undefined : busAddressForm(rs485Address);
         const page = await fetchStatusPage(url, credentials, { ...edges, ...(form && { form }) });
-        const content = parseStatusPage(page.html);
+        const content = parseStatusPage(page.html, this.lastPage);
         if (rs485Address !== undefined) checkShownAddress(content, rs485Address, url.host);
         return { content, deviceId: null, answeredAtMs: page.answeredAtMs };
       }
