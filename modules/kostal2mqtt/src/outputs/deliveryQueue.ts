@@ -1,4 +1,5 @@
 import type { Loaded, StateFile } from "../lib/stateFile.js";
+import { realTimers, type Timers } from "../lib/timers.js";
 
 /**
  * A bounded FIFO of messages waiting for delivery, oldest first. Full or too old: the oldest are dropped and
@@ -15,10 +16,16 @@ export interface Entry<T> {
   enqueuedAt: number;
 }
 
-/** Where a queue keeps its messages across a restart (see StateFile); written at most every `everyMs`. */
+/**
+ * Where a queue keeps its messages across a restart (see StateFile): a change is written within `everyMs`, at most
+ * once in that time. A timer runs only while there is a change to write: a queue that is empty again, as the file
+ * already says, wakes nobody (a process polling every 2 s otherwise woke once more per poll for nothing).
+ */
 export interface QueuePersistence<T> {
   file: StateFile<Array<Entry<T>>>;
   everyMs: number;
+  /** For the save timer; tests pass fakes. */
+  timers?: Timers;
   /**
    * Whether a stored item is one the queue's owner can deliver (e.g. an MQTT message with a publishable topic).
    * Without it an item need only be there (not null): a file from another version or a hand edit must not crash
@@ -34,7 +41,8 @@ export class DeliveryQueue<T> {
   private readonly inFlight = new Set<Entry<T>>();
   private dirty = false;
   private savedEmpty = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** The save timer, while a change waits to be written. */
+  private timer: unknown = undefined;
   dropped = 0;
 
   constructor(
@@ -47,10 +55,6 @@ export class DeliveryQueue<T> {
       this.entries.push(...stored);
       while (this.size > this.limits.maxItems) this.dropOldest();
     }
-    if (persistence) {
-      this.timer = setInterval(() => this.save(), persistence.everyMs);
-      this.timer.unref();
-    }
   }
 
   get size(): number {
@@ -60,7 +64,7 @@ export class DeliveryQueue<T> {
   push(item: T): void {
     this.entries.push({ item, enqueuedAt: this.now() });
     while (this.size > this.limits.maxItems) this.dropOldest();
-    this.dirty = true;
+    this.changed();
   }
 
   /** Takes up to `count` items, oldest first, after dropping the ones that are too old. */
@@ -85,7 +89,14 @@ export class DeliveryQueue<T> {
   /** Items that went out: they are no longer kept for a restart. */
   ack(entries: Array<Entry<T>>): void {
     for (const entry of entries) this.inFlight.delete(entry);
-    if (entries.length > 0) this.dirty = true;
+    if (entries.length === 0) return;
+    if (this.savedEmpty && this.size === 0 && this.inFlight.size === 0) {
+      // Delivered, and empty as the file says: nothing to write (the usual poll, acknowledged at once).
+      this.dirty = false;
+      this.cancelSave();
+      return;
+    }
+    this.changed();
   }
 
   /** Every item not yet delivered (in flight first, then waiting), oldest first. */
@@ -95,6 +106,7 @@ export class DeliveryQueue<T> {
 
   /** Writes the queue to its file if it changed (atomic); called by the timer and on stop. */
   save(): void {
+    this.cancelSave();
     if (!this.persistence || !this.dirty) return;
     this.dirty = false;
     const snapshot = this.snapshot();
@@ -106,7 +118,7 @@ export class DeliveryQueue<T> {
 
   /** The last save; what it cannot write is lost with the process, and said so in one line. */
   close(): void {
-    clearInterval(this.timer);
+    this.cancelSave();
     if (!this.persistence) return;
     const snapshot = this.snapshot();
     const failure = this.persistence.file.write(snapshot);
@@ -125,8 +137,27 @@ export class DeliveryQueue<T> {
   private dropOldest(): void {
     this.head++;
     this.dropped++;
-    this.dirty = true;
+    this.changed();
     this.compact();
+  }
+
+  /** The queue differs from its file: written within `everyMs`, by the one save timer. */
+  private changed(): void {
+    this.dirty = true;
+    const persistence = this.persistence;
+    if (persistence === undefined || this.timer !== undefined) return;
+    const timers = persistence.timers ?? realTimers;
+    this.timer = timers.setTimeout(() => {
+      this.timer = undefined;
+      this.save();
+    }, persistence.everyMs);
+    (this.timer as { unref?: () => void } | null)?.unref?.();
+  }
+
+  private cancelSave(): void {
+    if (this.timer === undefined) return;
+    (this.persistence?.timers ?? realTimers).clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private compact(): void {
