@@ -6,6 +6,7 @@ import type { Bridge } from "../../modules/kostal2mqtt/src/runtime/bridge.js";
 import { parseExposition, sampleValue } from "../support/promExposition.js";
 import { pikoReading, RecordingOutput, runtimeHarness, settingsFor } from "../support/runtimeHarness.js";
 import { SITE_CLOCK } from "../support/siteClock.js";
+import { until } from "../support/until.js";
 
 /** A hung stream fails its test instead of hanging the run. */
 const LIMIT = { timeout: 20_000 };
@@ -124,5 +125,32 @@ test(
     await server.stop();
     await Promise.all(streams.map((s) => s.ended));
     assert.ok(performance.now() - startedAt < 500, "streams closed at the stop");
+  },
+);
+
+test(
+  "the page's refresh timer runs only while a page follows: an idle bridge is not woken for nobody",
+  LIMIT,
+  async (t) => {
+    const { bridge, clock } = runtimeHarness([new RecordingOutput("mqtt")]);
+    const server = serverOver(bridge, clock.now);
+    await server.start();
+    t.after(() => server.stop());
+    assert.equal(server.refreshing, false, "no page, no timer");
+    const first = await openStream(server.port!);
+    await first.next();
+    const second = await openStream(server.port!);
+    await second.next();
+    assert.equal(server.refreshing, true);
+    first.close();
+    await first.ended;
+    assert.equal(server.refreshing, true, "one page still follows");
+    second.close();
+    await until(() => (server.refreshing ? undefined : true), 5000, "the timer to stop with the last page");
+    const third = await openStream(server.port!);
+    await third.next();
+    assert.equal(server.refreshing, true, "a new page starts it again");
+    await server.stop();
+    assert.equal(server.refreshing, false, "the stop ends it");
   },
 );

@@ -8,7 +8,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 export class EventStream {
   private readonly clients = new Set<ServerResponse>();
 
-  constructor(private readonly maxClients: number) {}
+  /** @param onCount told the number of open streams whenever it changes */
+  constructor(
+    private readonly maxClients: number,
+    private readonly onCount: (count: number) => void = () => undefined,
+  ) {}
 
   get size(): number {
     return this.clients.size;
@@ -31,7 +35,10 @@ export class EventStream {
       return;
     }
     this.clients.add(response);
-    response.on("close", () => this.clients.delete(response));
+    this.onCount(this.clients.size);
+    response.on("close", () => {
+      if (this.clients.delete(response)) this.onCount(this.clients.size);
+    });
     // The browser reconnects by itself after 5 s should the connection drop (a restart of the bridge).
     response.write("retry: 5000\n\n");
     this.sendTo(response, first.event, first.data);
@@ -43,8 +50,10 @@ export class EventStream {
   }
 
   closeAll(): void {
+    const open = this.clients.size;
     for (const client of this.clients) client.end();
     this.clients.clear();
+    if (open > 0) this.onCount(0);
   }
 
   private sendTo(client: ServerResponse, event: string, data: string): void {

@@ -47,6 +47,11 @@ export class HealthServer {
     return typeof address === "object" && address !== null ? address.port : null;
   }
 
+  /** Whether the status page's refresh timer runs: only while a page follows the bridge (`/events`). */
+  get refreshing(): boolean {
+    return this.site.refreshing;
+  }
+
   async start(): Promise<void> {
     const { port, bind, log } = this.options;
     const server = createServer((request, response) => this.answer(request, response));

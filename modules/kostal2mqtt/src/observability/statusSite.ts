@@ -45,7 +45,9 @@ export class StatusSite {
   constructor(private readonly options: StatusSiteOptions) {
     const clock = options.clock ?? localSiteClock;
     this.board = new StatusBoard(clock);
-    this.stream = new EventStream(options.maxClients ?? 16);
+    // The refresh (the "ago" of open pages) runs only while a page listens: otherwise it would wake the process
+    // every 15 s for nothing, as often as a poll at 2 s wakes it for the inverter and the broker together.
+    this.stream = new EventStream(options.maxClients ?? 16, (count) => this.refreshWhile(count > 0));
     this.style = { clock, redact: options.redact, title: "kostal2mqtt" };
   }
 
@@ -56,17 +58,29 @@ export class StatusSite {
       control.observe(this.board),
       this.board.onChange(() => this.schedulePush()),
     ];
-    this.refreshTimer = setInterval(() => this.schedulePush(), this.options.refreshMs ?? 15_000);
-    this.refreshTimer.unref();
+  }
+
+  /** Whether the refresh timer runs (only while a page listens). */
+  get refreshing(): boolean {
+    return this.refreshTimer !== null;
   }
 
   stop(): void {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.unsubscribe = [];
     if (this.pushTimer !== null) clearTimeout(this.pushTimer);
-    if (this.refreshTimer !== null) clearInterval(this.refreshTimer);
-    this.pushTimer = this.refreshTimer = null;
+    this.pushTimer = null;
     this.stream.closeAll();
+  }
+
+  private refreshWhile(listening: boolean): void {
+    if (listening && this.refreshTimer === null) {
+      this.refreshTimer = setInterval(() => this.schedulePush(), this.options.refreshMs ?? 15_000);
+      this.refreshTimer.unref();
+    } else if (!listening && this.refreshTimer !== null) {
+      clearInterval(this.refreshTimer);
+      this.refreshTimer = null;
+    }
   }
 
   /** Answers `path` if it is one of this site's; false otherwise. */
