@@ -63,6 +63,27 @@ function nextPage(html: string): string {
   );
 }
 
+const TEMPLATE_SLOTS = 200;
+
+/**
+ * The heap one inverter's template keeps (KiB), its page included: templates of `TEMPLATE_SLOTS` copies of the
+ * capture, against the heap before; null without --expose-gc. A farm of 2,000 inverters keeps 2,000 of them.
+ */
+function templateKiB(html: string): number | null {
+  const before = memoryAfterGcMiB();
+  const slots: TemplateSlot[] = [];
+  for (let i = 0; i < TEMPLATE_SLOTS; i++) {
+    const slot: TemplateSlot = { template: null };
+    parseStatusPage(Buffer.from(html, "latin1").toString("latin1"), slot); // a page of its own, as each inverter's
+    slots.push(slot);
+  }
+  const after = memoryAfterGcMiB();
+  sink += slots.length;
+  return before === null || after === null
+    ? null
+    : ((after.heapUsed - before.heapUsed) * 1024) / TEMPLATE_SLOTS;
+}
+
 function fixed(value: number, digits: number): string {
   return value.toFixed(digits);
 }
@@ -97,6 +118,7 @@ export const parseBench: BenchSection = {
       return { name, html, reader, fast, scan, next, floor };
     });
     const rssFast = memoryAfterGcMiB();
+    const templateHeap = captures.length > 0 ? templateKiB(captures[0]!.html) : null;
 
     const results: CaptureResult[] = partial.map(({ name, html, reader, fast, scan, next, floor }) => {
       const cheerio = measure(() => {
@@ -162,6 +184,11 @@ export const parseBench: BenchSection = {
     log(`          after the fast path ${mib(rssFast)}`);
     log(`          after the cheerio path ${mib(rssCheerio)}`);
     log("          (RSS keeps the young generation the timing loops grew; heap is what is live)");
+    log(
+      `One inverter's template of its last page (the "next" column) keeps ${
+        templateHeap === null ? "n/a" : fixed(templateHeap, 1)
+      } KiB of heap, its page included (${TEMPLATE_SLOTS} templates of ${captures[0]?.name ?? "-"})`,
+    );
     const allPass = results.every((result) => result.under50Us && result.within10xFloor);
     log(
       `Targets (fast <= ${TARGET_US} us and <= ${TARGET_FLOOR_RATIO}x floor on every capture): ${pass(allPass)}`,
@@ -193,6 +220,7 @@ export const parseBench: BenchSection = {
       allPass,
       captures: results,
       memoryMiB: { start: rssStart, afterFastPath: rssFast, afterCheerio: rssCheerio },
+      templateKiB: templateHeap,
       sink,
     };
   },

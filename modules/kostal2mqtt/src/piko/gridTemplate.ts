@@ -30,68 +30,72 @@ export interface TemplateSlot {
   template: GridTemplate | null;
 }
 
+/**
+ * A template's parts, in flat arrays of their exact size: every inverter's client keeps one, and a farm of 2,000
+ * keeps 2,000 (an array per cell, grown by push, made one 46 KB; this layout about 20).
+ */
+interface Layout {
+  /** The markup between the runs: `pieces[i]` comes before run i, the last one ends the page. */
+  pieces: readonly string[];
+  /** The text of each run as it was. */
+  runTexts: readonly string[];
+  /** The index (in `cellTexts`) of each run's cell. */
+  runCells: Int32Array;
+  /** The runs of cell c, in page order: `cellRunList[cellRunStart[c]]` up to `cellRunList[cellRunStart[c + 1]]`. */
+  cellRunStart: Int32Array;
+  cellRunList: Int32Array;
+  /** Every cell of the grid, row after row: its text as it was, and its attributes. */
+  cellTexts: readonly string[];
+  bgcolors: ReadonlyArray<string | null>;
+  colspans: ReadonlyArray<string | null>;
+  rowLengths: readonly number[];
+}
+
 export class GridTemplate {
   /** Where each run stands in the page being read; reused from read to read. */
   private readonly starts: Int32Array;
 
-  private constructor(
-    /** The markup between the runs: `pieces[i]` comes before run i, the last one ends the page. */
-    private readonly pieces: readonly string[],
-    /** The text of each run as it was. */
-    private readonly runTexts: readonly string[],
-    /** The index (in `cellTexts`) of each run's cell. */
-    private readonly runCells: Int32Array,
-    /** The runs of each cell, in page order; empty for a cell without text. */
-    private readonly cellRuns: ReadonlyArray<readonly number[]>,
-    /** Every cell of the grid, row after row: its text as it was, and its attributes. */
-    private readonly cellTexts: readonly string[],
-    private readonly cellAttributes: ReadonlyArray<Omit<Cell, "text">>,
-    private readonly rowLengths: readonly number[],
-  ) {
-    this.starts = new Int32Array(runTexts.length);
+  private constructor(private readonly layout: Layout) {
+    this.starts = new Int32Array(layout.runTexts.length);
   }
 
   /** The template of a page that scanGrid read into `grid`, having added the text runs of its cells to `runs`. */
   static of(html: string, grid: Grid, runs: readonly TextRun[]): GridTemplate {
-    const cellIndex = new Map<Cell, number>();
-    const cellTexts: string[] = [];
-    const cellAttributes: Array<Omit<Cell, "text">> = [];
-    for (const row of grid) {
-      for (const cell of row) {
-        cellIndex.set(cell, cellTexts.length);
-        cellTexts.push(cell.text);
-        cellAttributes.push({ bgcolor: cell.bgcolor, colspan: cell.colspan });
-      }
-    }
-    const pieces: string[] = [];
-    const runTexts: string[] = [];
-    const runCells = new Int32Array(runs.length);
-    const cellRuns: number[][] = cellTexts.map(() => []);
-    let pieceStart = 0;
-    runs.forEach((run, i) => {
-      pieces.push(html.slice(pieceStart, run.start));
-      runTexts.push(html.slice(run.start, run.end));
-      const cell = cellIndex.get(run.cell)!;
-      runCells[i] = cell;
-      cellRuns[cell]!.push(i);
-      pieceStart = run.end;
+    const cells = grid.flat();
+    const cellIndex = new Map(cells.map((cell, index) => [cell, index]));
+    const runCells = Int32Array.from(runs, (run) => cellIndex.get(run.cell)!);
+    const cellRunStart = new Int32Array(cells.length + 1);
+    for (const cell of runCells) cellRunStart[cell + 1]! += 1;
+    for (let cell = 0; cell < cells.length; cell++) cellRunStart[cell + 1]! += cellRunStart[cell]!;
+    const cellRunList = new Int32Array(runs.length);
+    const next = cellRunStart.slice(0, cells.length);
+    runCells.forEach((cell, run) => (cellRunList[next[cell]!++] = run));
+    const pieces = runs.map((run, i) => html.slice(i === 0 ? 0 : runs[i - 1]!.end, run.start));
+    pieces.push(html.slice(runs.at(-1)?.end ?? 0));
+    return new GridTemplate({
+      pieces,
+      runTexts: runs.map((run) => html.slice(run.start, run.end)),
+      runCells,
+      cellRunStart,
+      cellRunList,
+      cellTexts: cells.map((cell) => cell.text),
+      bgcolors: cells.map((cell) => cell.bgcolor),
+      colspans: cells.map((cell) => cell.colspan),
+      rowLengths: grid.map((row) => row.length),
     });
-    pieces.push(html.slice(pieceStart));
-    const rowLengths = grid.map((row) => row.length);
-    return new GridTemplate(pieces, runTexts, runCells, cellRuns, cellTexts, cellAttributes, rowLengths);
   }
 
   /** The grid the scanner would read from `html`, or null when `html` is not this markup with other cell text. */
   read(html: string): Grid | null {
     const changedRuns = this.locateRuns(html);
     if (changedRuns === null) return null;
-    let texts = this.cellTexts;
+    let texts = this.layout.cellTexts;
     if (changedRuns.length > 0) {
       const changed = texts.slice();
       const reread = new Set<number>();
       try {
         for (const run of changedRuns) {
-          const cell = this.runCells[run]!;
+          const cell = this.layout.runCells[run]!;
           if (reread.has(cell)) continue;
           reread.add(cell);
           changed[cell] = this.cellText(html, cell);
@@ -110,7 +114,8 @@ export class GridTemplate {
    * null when the markup between them is not the template's.
    */
   private locateRuns(html: string): number[] | null {
-    const { pieces, runTexts, starts } = this;
+    const { pieces, runTexts } = this.layout;
+    const starts = this.starts;
     if (html.includes("\0") || !html.startsWith(pieces[0]!)) return null;
     const changed: number[] = [];
     let pos = pieces[0]!.length;
@@ -130,19 +135,21 @@ export class GridTemplate {
   /** The text of a cell, read from its runs in `html` as the scanner reads them. */
   private cellText(html: string, cell: number): string {
     const text: CellText = { text: "", spaceBefore: false };
-    for (const run of this.cellRuns[cell]!) readCellRun(html, this.starts[run]!, text);
+    const { cellRunStart, cellRunList } = this.layout;
+    for (let i = cellRunStart[cell]!; i < cellRunStart[cell + 1]!; i++) {
+      readCellRun(html, this.starts[cellRunList[i]!]!, text);
+    }
     return text.text;
   }
 
   private grid(texts: readonly string[]): Grid {
+    const { bgcolors, colspans, rowLengths } = this.layout;
     const grid: Grid = [];
-    const attributes = this.cellAttributes;
     let cell = 0;
-    for (const length of this.rowLengths) {
+    for (const length of rowLengths) {
       const row: Row = [];
       for (const end = cell + length; cell < end; cell++) {
-        const { bgcolor, colspan } = attributes[cell]!;
-        row.push({ text: texts[cell]!, bgcolor, colspan });
+        row.push({ text: texts[cell]!, bgcolor: bgcolors[cell]!, colspan: colspans[cell]! });
       }
       grid.push(row);
     }
