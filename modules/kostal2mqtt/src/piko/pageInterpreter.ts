@@ -1,17 +1,29 @@
 import {
-  DEVICE_FIELDS,
-  PAGE_FIELDS,
   slotField,
   slotFields,
   type PageField,
   type MeasurementKey,
-  type Quantity,
   type SlotGroup,
 } from "../reading/fields.js";
 import type { PageContent } from "../reading/reading.js";
 import { readCell, type CellKind } from "./cellValue.js";
 import { excerpt, PageFormat } from "./errors.js";
-import type { Cell, Grid, Row } from "./grid.js";
+import type { Grid, Row } from "./grid.js";
+import {
+  ENERGY_BY_UNIT,
+  ENERGY_FIELDS,
+  ENERGY_LABELS,
+  HEADER,
+  isFooterCell,
+  isValueCell,
+  PHASE_HEADING,
+  SLOT_QUANTITY_BY_UNIT,
+  SLOT_QUANTITY_LABELS,
+  STATUS_LABEL,
+  STRING_HEADING,
+  valueCellsOf,
+  type SlotContext,
+} from "./pageLayout.js";
 
 /**
  * Reads the values of an old PIKO status page (`/index.fhtml`) out of its table grid, by the structure of the row
@@ -20,78 +32,6 @@ import type { Cell, Grid, Row } from "./grid.js";
  * Value cells are the ones with a `bgcolor`; the string column is the first, the phase column the second. Which
  * field a cell holds (labels, units, row order) comes from the field table (reading/fields.ts).
  */
-
-const HEADER = /^(PIKO\s*\d{1,2}(?:[.,]\d{1,2})?)\s*(.*?)\s*\((\d{1,3})\)$/i;
-const STRING_HEADING = /^string\s*([1-3])$/i;
-const PHASE_HEADING = /^l\s*([1-3])$/i;
-/** "RS485 Kommunikation" / "RS485 communication": the section after the String/L blocks, in every language. */
-const RS485_FOOTER = /^RS ?485\b/i;
-/** The label before the status text; a literal in the loop would make a new RegExp for every cell. */
-const STATUS_LABEL = /^status$/i;
-
-/** One of the labels (any UI language), matched whole and without case. */
-function labelPattern(labels: Iterable<string>): RegExp {
-  const escaped = [...labels].map((label) => label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^(?:${escaped.join("|")})$`, "i");
-}
-
-// Lookups built once from the field table: the reader consults them for every value cell.
-
-/** The energy rows' fields (those of no slot) in page order, with the labels that name them. */
-const ENERGY_FIELDS = [...DEVICE_FIELDS].sort((a, b) => a.page.row - b.page.row);
-const ENERGY_LABELS = ENERGY_FIELDS.map((field) => [labelPattern(field.page.labels), field] as const);
-/** An energy row's fields by unit, in page order: in a UI language we do not know, the unit still tells. */
-const ENERGY_BY_UNIT = new Map<string, PageField[]>();
-for (const field of ENERGY_FIELDS)
-  ENERGY_BY_UNIT.set(field.unit, [...(ENERGY_BY_UNIT.get(field.unit) ?? []), field]);
-
-/** A String/L cell's quantity by its unit, or else by its label; the slot then gives the field. */
-const SLOT_QUANTITY_BY_UNIT = new Map<string, Quantity>();
-const slotLabels = new Map<Quantity, Set<string>>();
-for (const field of PAGE_FIELDS) {
-  if (field.slot === undefined) continue;
-  SLOT_QUANTITY_BY_UNIT.set(field.unit, field.quantity);
-  const labels = slotLabels.get(field.quantity) ?? new Set<string>();
-  for (const label of field.page.labels) labels.add(label);
-  slotLabels.set(field.quantity, labels);
-}
-const SLOT_QUANTITY_LABELS = [...slotLabels].map(
-  ([quantity, labels]) => [labelPattern(labels), quantity] as const,
-);
-
-interface SlotContext {
-  readonly cell: Cell;
-  readonly label: string;
-  readonly unit: string;
-}
-
-function isFooterCell(cell: Cell): boolean {
-  return (cell.text.charCodeAt(0) | 0x20) === 0x72 /* r */ && RS485_FOOTER.test(cell.text);
-}
-
-function isValueCell(cell: Cell): boolean {
-  return cell.bgcolor !== null;
-}
-
-/** A value cell with the label before it and the unit after it in the same row. */
-function valueCellsOf(row: Row): SlotContext[] {
-  const slots: SlotContext[] = [];
-  // A plain loop, not forEach with a closure: this runs for every row of every page.
-  for (let index = 0; index < row.length; index++) {
-    const cell = row[index]!;
-    if (!isValueCell(cell)) continue;
-    let label = "";
-    for (let i = index - 1; i >= 0 && label === ""; i--) {
-      const before = row[i];
-      if (before === undefined || isValueCell(before)) break;
-      label = before.text;
-    }
-    const after = row[index + 1];
-    const unit = after !== undefined && !isValueCell(after) ? after.text : "";
-    slots.push({ cell, label, unit });
-  }
-  return slots;
-}
 
 class PageReader {
   private readonly values = new Map<MeasurementKey, number | null>();
